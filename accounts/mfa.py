@@ -1,0 +1,21 @@
+"""The staff second-factor rule: who needs one, who has one, and whether this session used it."""
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.models import Authenticator
+from django.http import HttpRequest
+
+# A recovery code is a way back in, not a second factor of its own.
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def needs_second_factor(user) -> bool:
+    return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+def has_second_factor(user) -> bool:
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTOR_TYPES).exists()
+
+
+def session_used_second_factor(request: HttpRequest) -> bool:
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)

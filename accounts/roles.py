@@ -1,0 +1,64 @@
+"""Staff roles as Django groups. The permissions follow the names:
+
+- finance: records money (gifts and their splits, batches, imports, recurring plans), funds
+  and their general-ledger accounts; reads donors and campaigns.
+- fundraising: donors (including merging duplicates), campaigns; reads money records.
+- read-only: reads everything, changes nothing.
+
+Nobody but a superuser may delete a gift: a gift is voided, never removed.
+"""
+
+from django.apps import apps as global_apps
+
+FINANCE = "finance"
+FUNDRAISING = "fundraising"
+READ_ONLY = "read-only"
+STAFF_GROUPS = (FINANCE, FUNDRAISING, READ_ONLY)
+
+# model label -> actions, per group. Anything not listed is "view" for every staff group.
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    FINANCE: {
+        "donors.gift": ("add", "change", "view"),
+        "donors.giftallocation": ("add", "change", "view"),
+        "donors.giftbatch": ("add", "change", "view", "close"),
+        "donors.giftimport": ("add", "view"),
+        "donors.recurringplan": ("add", "change", "view"),
+        "donors.fund": ("add", "change", "view"),
+        "donors.donor": ("change", "view"),
+    },
+    FUNDRAISING: {
+        "donors.donor": ("add", "change", "view", "merge"),
+        "donors.possibleduplicate": ("change", "view"),
+        "donors.campaign": ("add", "change", "view"),
+        "donors.recurringplan": ("change", "view"),
+    },
+    READ_ONLY: {},
+}
+VIEWABLE_APPS = ("donors",)
+
+
+def ensure_staff_groups(sender=None, apps=global_apps, **kwargs) -> None:
+    """Create or update the staff groups; idempotent, runs after every migrate."""
+    try:
+        Group = apps.get_model("auth", "Group")
+        Permission = apps.get_model("auth", "Permission")
+    except LookupError:
+        return
+    by_key = {
+        (p.content_type.app_label, p.codename): p
+        for p in Permission.objects.select_related("content_type").filter(
+            content_type__app_label__in=VIEWABLE_APPS
+        )
+    }
+    if not by_key:
+        return  # the apps' permissions are not created yet; a later signal will do it
+    for name in STAFF_GROUPS:
+        wanted = {p for (app, code), p in by_key.items() if code.startswith("view_")}
+        for label, actions in ROLE_PERMISSIONS[name].items():
+            app_label, model = label.split(".")
+            for action in actions:
+                perm = by_key.get((app_label, f"{action}_{model}"))
+                if perm is not None:
+                    wanted.add(perm)
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(wanted)

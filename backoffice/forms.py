@@ -1,0 +1,35 @@
+"""Form pieces shared by the admin and the staff pages."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from backoffice.money import parse_amount, to_major
+
+
+class MoneyAmountField(forms.CharField):
+    """An amount typed in the currency's major unit ('1234.50'). The form turns it into
+    minor units with `to_minor_units` once it knows the currency."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 10}))
+        super().__init__(*args, **kwargs)
+
+
+def to_minor_units(form: forms.BaseForm, field: str, currency: str | None) -> int | None:
+    """Convert form.cleaned_data[field] to minor units, adding a form error naming the field
+    when it is not a valid amount. Returns None when it could not be converted."""
+    text = form.cleaned_data.get(field)
+    if text in (None, ""):
+        return None
+    if not currency:
+        return None  # the currency field carries its own error
+    try:
+        return parse_amount(str(text), currency)
+    except ValueError as exc:
+        form.add_error(field, ValidationError(str(exc).capitalize() + "."))
+        return None
+
+
+def major_text(minor: int | None, currency: str | None) -> str:
+    return "" if minor is None or not currency else str(to_major(minor, currency))

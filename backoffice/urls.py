@@ -1,0 +1,27 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from backoffice import views
+from donors import views as donor_views
+
+# The admin signs in through allauth, so its second-factor rules apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Back office"
+admin.site.site_title = "Back office"
+admin.site.index_title = "Records"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("gifts/import/", donor_views.gift_import_new, name="gift_import_new"),
+    path("gifts/import/<int:pk>/", donor_views.gift_import_detail, name="gift_import_detail"),
+    path(
+        "gifts/import/<int:pk>/commit/",
+        donor_views.gift_import_commit_view,
+        name="gift_import_commit",
+    ),
+    path("me/", donor_views.my_gifts, name="my_gifts"),
+]

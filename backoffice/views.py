@@ -1,0 +1,39 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from backoffice.charts import Bar, bar_chart_svg
+from backoffice.money import format_money
+from donors.selectors import staff_home
+
+
+def home(request):
+    """Staff see the back office; donors their own page."""
+    if not request.user.is_staff:
+        return redirect("my_gifts")
+    data = staff_home(today=timezone.localdate())
+    charts = [
+        (
+            currency,
+            bar_chart_svg(
+                [
+                    Bar(
+                        month.strftime("%b %y"),
+                        amount,
+                        f"{month:%B %Y}: {format_money(amount, currency)}",
+                    )
+                    for month, amount in series
+                ],
+                caption=f"Posted gifts per month in {currency}, last {len(series)} months",
+            ),
+        )
+        for currency, series in data.monthly.items()
+    ]
+    return render(request, "backoffice/home.html", {"data": data, "charts": charts})
+
+
+@login_not_required
+def health(request):
+    """For load balancers and uptime checks: the process answers."""
+    return HttpResponse("ok", content_type="text/plain")

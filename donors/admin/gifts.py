@@ -1,0 +1,312 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from simple_history.admin import SimpleHistoryAdmin
+
+from backoffice.forms import MoneyAmountField, major_text, to_minor_units
+from backoffice.money import format_money
+from donors.admin.pagination import CappedCountPaginator
+from donors.models import Campaign, Fund, Gift, GiftAllocation, RecurringPlan, split_errors
+from donors.services import gift_record, gift_update, gift_void
+
+
+def _is_open(gift: Gift | None) -> bool:
+    return gift is None or gift.pk is None or gift.status == Gift.Status.PENDING
+
+
+class GiftForm(forms.ModelForm):
+    """Amounts are typed in major units ('25.00') and stored in minor units."""
+
+    amount_text = MoneyAmountField(label="Amount")
+    fmv_text = MoneyAmountField(
+        label="Fair market value of what the donor received", required=False
+    )
+
+    class Meta:
+        model = Gift
+        fields = [
+            "donor", "currency", "received_on", "method", "campaign", "advantage_description",
+            "property_description", "tribute_type", "tribute_name", "soft_credit_donor",
+            "external_reference", "notes",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["amount_text"] = major_text(self.instance.amount, self.instance.currency)
+            self.initial["fmv_text"] = major_text(
+                self.instance.fair_market_value or None, self.instance.currency
+            )
+
+    def clean(self):
+        data = super().clean()
+        currency = (data.get("currency") or "").upper()
+        amount = to_minor_units(self, "amount_text", currency)
+        if amount == 0:
+            self.add_error("amount_text", "The amount must be greater than zero.")
+        if amount:
+            self.instance.amount = amount
+        self.instance.fair_market_value = to_minor_units(self, "fmv_text", currency) or 0
+        return data
+
+
+class AllocationForm(forms.ModelForm):
+    amount_text = MoneyAmountField(label="Amount")
+
+    class Meta:
+        model = GiftAllocation
+        fields = ["fund"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["amount_text"] = major_text(
+                self.instance.amount, self.instance.gift.currency
+            )
+
+    def clean(self):
+        data = super().clean()
+        amount = to_minor_units(self, "amount_text", self.instance.gift.currency)
+        if amount is not None:
+            self.instance.amount = amount
+        return data
+
+    def _post_clean(self):
+        pass  # the split is checked as a whole by the formset and saved by the service
+
+
+class AllocationFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        self.split = []
+        if any(form.errors for form in self.forms):
+            return
+        for form in self.forms:
+            if form.cleaned_data and not form.cleaned_data.get("DELETE"):
+                self.split.append((form.cleaned_data["fund"], form.instance.amount))
+        gift = self.instance
+        if not gift.amount or not gift.currency:
+            return
+        errors = split_errors(gift.amount, gift.currency, [(f.code, a) for f, a in self.split])
+        if errors:
+            raise ValidationError([e[0].upper() + e[1:] + "." for e in errors])
+
+
+class AllocationInline(admin.TabularInline):
+    model = GiftAllocation
+    form = AllocationForm
+    formset = AllocationFormSet
+    fields = ["fund", "amount_text"]
+    extra = 1
+    min_num = 1
+    autocomplete_fields = ["fund"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if obj is None else 0
+
+    def has_add_permission(self, request, obj=None):
+        return _is_open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_open(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_open(obj) and super().has_delete_permission(request, obj)
+
+    def get_fields(self, request, obj=None):
+        return self.fields if _is_open(obj) else ["fund", "amount_display"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if _is_open(obj) else ["fund", "amount_display"]
+
+    @admin.display(description="Amount")
+    def amount_display(self, allocation):
+        return format_money(allocation.amount, allocation.gift.currency)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=200, label="Why are these gifts void?")
+
+
+@admin.register(Gift)
+class GiftAdmin(SimpleHistoryAdmin):
+    form = GiftForm
+    inlines = [AllocationInline]
+    list_display = [
+        "id",
+        "received_on",
+        "donor",
+        "amount_display",
+        "method",
+        "status",
+        "campaign",
+        "external_reference",
+    ]
+    list_display_links = ["id", "received_on"]
+    list_filter = ["status", "method", "currency", "campaign", "allocations__fund", "batch__status"]
+    list_select_related = ["donor", "campaign"]
+    search_fields = [
+        "=id",
+        "=external_reference",
+        "donor__last_name",
+        "donor__organisation_name",
+        "=donor__email",
+    ]
+    date_hierarchy = "received_on"
+    ordering = ["-received_on", "-id"]
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    autocomplete_fields = ["donor", "soft_credit_donor", "campaign"]
+    actions = ["void_gifts"]
+    list_per_page = 50
+
+    OPEN_FIELDS = (
+        "donor",
+        "amount_text",
+        "currency",
+        "received_on",
+        "method",
+        "campaign",
+        "fmv_text",
+        "advantage_description",
+        "property_description",
+    )
+    POSTED_FIELDS = (
+        "donor",
+        "amount_display",
+        "currency",
+        "received_on",
+        "method",
+        "campaign",
+        "fmv_display",
+        "advantage_description",
+        "property_description",
+    )
+    DETAIL_FIELDS = (
+        "tribute_type",
+        "tribute_name",
+        "soft_credit_donor",
+        "external_reference",
+        "notes",
+    )
+    RECORD_FIELDS = (
+        "status",
+        "posted_at",
+        "voided_at",
+        "void_reason",
+        "batch",
+        "imported_by",
+        "recurring_plan",
+        "created_by",
+        "created_at",
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        money = self.OPEN_FIELDS if _is_open(obj) else self.POSTED_FIELDS
+        return (
+            (None, {"fields": money}),
+            ("Tribute, soft credit and reference", {"fields": self.DETAIL_FIELDS}),
+            ("Record", {"fields": self.RECORD_FIELDS}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(self.RECORD_FIELDS)
+        if not _is_open(obj):
+            readonly += [
+                "donor",
+                "amount_display",
+                "currency",
+                "received_on",
+                "method",
+                "fmv_display",
+                "advantage_description",
+                "property_description",
+            ]
+        return readonly
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, gift):
+        return gift.amount_display
+
+    @admin.display(description="Fair market value of what the donor received")
+    def fmv_display(self, gift):
+        return format_money(gift.fair_market_value, gift.currency)
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its split by the service, in save_related
+
+    def save_related(self, request, form, formsets, change):
+        split = next(
+            (getattr(fs, "split", None) for fs in formsets if isinstance(fs, AllocationFormSet)),
+            None,
+        )
+        gift = form.instance
+        if change:
+            gift_update(gift=gift, split=split, by=request.user)
+        else:
+            gift_record(gift=gift, split=split or [], by=request.user)
+
+    @admin.action(description="Void the selected gifts")
+    def void_gifts(self, request, queryset):
+        form = VoidForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            gifts = list(queryset)
+            for gift in gifts:
+                gift_void(gift=gift, reason=form.cleaned_data["reason"], by=request.user)
+            self.message_user(request, f"Voided {len(gifts)} gift(s).", messages.SUCCESS)
+            return redirect(request.get_full_path())
+        return TemplateResponse(
+            request,
+            "admin/donors/void.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Void gifts",
+                "gifts": queryset.select_related("donor")[:100],
+                "form": form,
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "opts": self.model._meta,
+            },
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # void, never delete
+
+
+@admin.register(Fund)
+class FundAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "is_restricted", "gl_account", "is_active"]
+    list_filter = ["is_restricted", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "parent", "starts_on", "ends_on", "goal_display"]
+    list_filter = ["kind", "is_active"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    autocomplete_fields = ["parent"]
+
+    @admin.display(description="Goal")
+    def goal_display(self, campaign):
+        if campaign.goal_amount is None:
+            return "-"
+        return format_money(campaign.goal_amount, campaign.goal_currency)
+
+
+@admin.register(RecurringPlan)
+class RecurringPlanAdmin(SimpleHistoryAdmin):
+    list_display = ["donor", "plan_display", "status", "fund", "started_on", "next_due_on"]
+    list_filter = ["status", "interval", "currency", "fund"]
+    list_select_related = ["donor", "fund"]
+    search_fields = ["donor__last_name", "=donor__email", "=external_reference"]
+    autocomplete_fields = ["donor", "fund", "campaign"]
+    show_full_result_count = False
+
+    @admin.display(description="Amount")
+    def plan_display(self, plan):
+        return str(plan)

@@ -1,0 +1,18 @@
+from django import forms
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+class GiftImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file of gifts",
+        help_text="UTF-8 CSV with a header row. Required columns: date, amount, currency, fund.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("The file is larger than 50 MB; split it.")
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Upload a .csv file.")
+        return upload

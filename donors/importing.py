@@ -1,0 +1,616 @@
+"""CSV import of offline gifts: check everything first, then write everything or nothing.
+
+The same code serves `manage.py import_gifts`, the staff import page (through tasks) and the
+benchmark. Every bad row is reported with its line, column and reason; a file with one bad
+row imports nothing.
+
+Columns (header names are case-insensitive; only the first four are required):
+
+    date, amount, currency, fund          2026-03-01, 25.00, USD, GEN  (or GEN=15.00;AWARD=10.00)
+    email, first_name, last_name, organisation
+    address_line1, address_line2, city, region, postcode, country
+    method, campaign, reference, fair_market_value, advantage_description,
+    tribute_type, tribute_name, notes
+
+Donors are matched by exact e-mail first, then by name plus postcode; a new donor whose
+name and postcode match a donor with another e-mail is created and listed as a possible
+duplicate for review.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backoffice.money import is_known_currency, parse_amount
+from donors.models import (
+    Campaign,
+    Donor,
+    Fund,
+    Gift,
+    GiftAllocation,
+    GiftImport,
+    PossibleDuplicate,
+    donor_match_key,
+    split_errors,
+)
+from donors.models.people import normalise_email, validate_country
+from donors.totals import refresh_months
+
+REQUIRED_COLUMNS = ("date", "amount", "currency", "fund")
+OPTIONAL_COLUMNS = (
+    "email",
+    "first_name",
+    "last_name",
+    "organisation",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "method",
+    "campaign",
+    "reference",
+    "fair_market_value",
+    "advantage_description",
+    "tribute_type",
+    "tribute_name",
+    "notes",
+)
+KNOWN_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+DEFAULT_METHOD = Gift.Method.OTHER
+_METHODS = {m.value for m in Gift.Method}
+_TRIBUTES = {"honour": "honour", "honor": "honour", "memory": "memory"}
+_CHUNK = 500  # rows per look-up query and per progress report
+MAX_REPORTED_ERRORS = 1000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    gifts: int = 0
+    new_donors: int = 0
+    matched_by_email: int = 0
+    matched_by_name_postcode: int = 0
+    possible_duplicates: int = 0
+    totals: dict[str, int] = field(default_factory=dict)  # currency -> minor units
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_error(self, line: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(line, column, message))
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "error_count": self.error_count,
+            "gifts": self.gifts,
+            "new_donors": self.new_donors,
+            "matched_by_email": self.matched_by_email,
+            "matched_by_name_postcode": self.matched_by_name_postcode,
+            "possible_duplicates": self.possible_duplicates,
+            "totals": self.totals,
+            "committed": self.committed,
+        }
+
+
+@dataclass(eq=False)
+class _NewDonor:
+    """A donor this file will create; rows that match it share it."""
+
+    fields: dict
+    first_line: int
+    duplicates_of: list = field(default_factory=list)  # existing donors with the same key
+    donor: Donor | None = None
+
+    @property
+    def email(self) -> str | None:
+        return self.fields.get("email")
+
+
+@dataclass
+class _Row:
+    line: int
+    donor: Donor | _NewDonor
+    gift: dict
+    split: list[tuple[int, int]]  # (fund id, amount)
+
+
+class _Lookups:
+    """Everything the rows refer to, fetched in a few queries per 500 rows rather than one
+    per row."""
+
+    def __init__(self, records: list[tuple[int, dict]]):
+        self.funds = {f.code.upper(): f for f in Fund.objects.all()}
+        self.campaigns = {c.code.lower(): c for c in Campaign.objects.all()}
+        emails, keys, references = set(), set(), set()
+        for _, record in records:
+            if email := normalise_email(record.get("email")):
+                emails.add(email)
+            if key := donor_match_key(name=_row_name(record), postcode=record.get("postcode", "")):
+                keys.add(key)
+            if reference := record.get("reference", "").strip():
+                references.add(reference)
+        only = ("id", "email", "match_key", "merged_into_id", "kind", "first_name", "last_name")
+        self.by_email: dict[str, Donor | _NewDonor] = {}
+        self.by_key: dict[str, list[Donor | _NewDonor]] = defaultdict(list)
+        for chunk in _chunks(sorted(emails)):
+            for donor in Donor.objects.filter(email__in=chunk).only(*only):
+                self.by_email[donor.email] = donor
+        for chunk in _chunks(sorted(keys)):
+            for donor in Donor.objects.filter(match_key__in=chunk, merged_into=None).only(*only):
+                self.by_key[donor.match_key].append(donor)
+        self.used_references: dict[str, int] = {}
+        for chunk in _chunks(sorted(references)):
+            self.used_references.update(
+                Gift.objects.filter(external_reference__in=chunk).values_list(
+                    "external_reference", "id"
+                )
+            )
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _row_name(record: dict) -> str:
+    organisation = record.get("organisation", "").strip()
+    person = " ".join(
+        p for p in (record.get("first_name", "").strip(), record.get("last_name", "").strip()) if p
+    )
+    return person or organisation
+
+
+def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Decode (UTF-8, with or without BOM) and parse. Returns the header and (line, row)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"The file is not UTF-8 text (byte {exc.start}); export it as CSV UTF-8."
+        ) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise ValidationError("The file is empty.") from None
+    records = []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        line = reader.line_num
+        if len(values) != len(header):
+            records.append((line, {"__width__": str(len(values))}))
+            continue
+        records.append((line, dict(zip(header, values, strict=True))))
+    return header, records
+
+
+def _check_header(header: list[str], report: ImportReport) -> None:
+    for name in REQUIRED_COLUMNS:
+        if name not in header:
+            report.add_error(1, name, "required column is missing")
+    for name in header:
+        if name not in KNOWN_COLUMNS:
+            report.add_error(1, name, f"unknown column (known: {', '.join(sorted(KNOWN_COLUMNS))})")
+    if len(set(header)) != len(header):
+        report.add_error(1, "header", "a column name appears twice")
+
+
+class _RowChecker:
+    def __init__(self, lookups: _Lookups, report: ImportReport, today: dt.date):
+        self.lookups, self.report, self.today = lookups, report, today
+        self.references_in_file: dict[str, int] = {}
+
+    def check(self, line: int, record: dict) -> _Row | None:
+        errors: list[tuple[str, str]] = []
+        if "__width__" in record:
+            self.report.add_error(
+                line, "row", f"has {record['__width__']} values; the header has a different number"
+            )
+            return None
+        get = lambda name: record.get(name, "").strip()  # noqa: E731
+
+        received_on = None
+        try:
+            received_on = dt.date.fromisoformat(get("date"))
+        except ValueError:
+            errors.append(("date", f"bad date {get('date')!r}: write it as YYYY-MM-DD"))
+        else:
+            if received_on > self.today:
+                errors.append(("date", f"{received_on} is in the future"))
+
+        currency = get("currency").upper()
+        if not is_known_currency(currency):
+            errors.append(("currency", f"unknown currency {get('currency')!r}"))
+            currency = ""
+
+        amount = None
+        if currency:
+            try:
+                amount = parse_amount(get("amount"), currency)
+                if amount == 0:
+                    errors.append(("amount", "amount must be greater than zero"))
+                    amount = None
+            except ValueError as exc:
+                errors.append(("amount", str(exc)))
+
+        split = self._split(get("fund"), amount, currency, errors)
+
+        method = (get("method") or DEFAULT_METHOD).lower().replace(" ", "_").replace("-", "_")
+        if method not in _METHODS:
+            errors.append(
+                ("method", f"unknown method {get('method')!r} (use {', '.join(sorted(_METHODS))})")
+            )
+
+        campaign = None
+        if code := get("campaign"):
+            campaign = self.lookups.campaigns.get(code.lower())
+            if campaign is None:
+                errors.append(("campaign", f"unknown campaign {code!r}"))
+
+        fmv = 0
+        if (text := get("fair_market_value")) and currency:
+            try:
+                fmv = parse_amount(text, currency)
+            except ValueError as exc:
+                errors.append(("fair_market_value", str(exc)))
+            else:
+                if amount is not None and fmv > amount:
+                    errors.append(("fair_market_value", "is more than the gift"))
+                if fmv and not get("advantage_description"):
+                    errors.append(("advantage_description", "say what the donor received"))
+
+        tribute_type = ""
+        if text := get("tribute_type"):
+            tribute_type = _TRIBUTES.get(text.lower(), "")
+            if not tribute_type:
+                errors.append(("tribute_type", f"{text!r} is not 'honour' or 'memory'"))
+            elif not get("tribute_name"):
+                errors.append(("tribute_name", "name the person the tribute is for"))
+
+        reference = get("reference")
+        if reference:
+            if reference in self.lookups.used_references:
+                gift_id = self.lookups.used_references[reference]
+                errors.append(
+                    ("reference", f"{reference!r} was already imported (gift #{gift_id})")
+                )
+            elif reference in self.references_in_file:
+                errors.append(
+                    (
+                        "reference",
+                        f"{reference!r} is also on line {self.references_in_file[reference]}",
+                    )
+                )
+            else:
+                self.references_in_file[reference] = line
+
+        donor = self._donor(line, record, get, errors)
+
+        if errors:
+            for column, message in errors:
+                self.report.add_error(line, column, message)
+            return None
+        gift = {
+            "amount": amount,
+            "currency": currency,
+            "received_on": received_on,
+            "method": method,
+            "campaign_id": campaign.pk if campaign else None,
+            "fair_market_value": fmv,
+            "advantage_description": get("advantage_description")[:200],
+            "tribute_type": tribute_type,
+            "tribute_name": get("tribute_name")[:200],
+            "external_reference": reference[:100],
+            "notes": get("notes"),
+        }
+        return _Row(line=line, donor=donor, gift=gift, split=split)
+
+    def _split(self, text: str, amount, currency: str, errors) -> list[tuple[int, int]]:
+        """'GEN' (the whole gift) or 'GEN=15.00;AWARD=10.00' (shares that add up)."""
+        pieces = [p.strip() for p in text.split(";") if p.strip()]
+        if not pieces:
+            errors.append(("fund", "fund is missing"))
+            return []
+        whole = len(pieces) == 1 and "=" not in pieces[0]
+        parts: list[tuple[Fund, int | None]] = []
+        for piece in pieces:
+            code, has_share, share = piece.partition("=")
+            fund = self.lookups.funds.get(code.strip().upper())
+            if fund is None:
+                errors.append(("fund", f"unknown fund {code.strip()!r}"))
+            elif whole:
+                parts.append((fund, amount))
+            elif not has_share:
+                errors.append(("fund", f"give {fund.code} its share, like GEN=15.00;AWARD=10.00"))
+            elif currency:
+                try:
+                    parts.append((fund, parse_amount(share, currency)))
+                except ValueError as exc:
+                    errors.append(("fund", f"share for {fund.code}: {exc}"))
+        if amount is None or any(column == "fund" for column, _ in errors):
+            return []
+        for message in split_errors(amount, currency, [(f.code, a) for f, a in parts]):
+            errors.append(("fund", message))
+        return [(f.pk, a) for f, a in parts]
+
+    def _donor(self, line: int, record: dict, get, errors) -> Donor | _NewDonor | None:
+        email = normalise_email(get("email"))
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.append(("email", f"{get('email')!r} is not an e-mail address"))
+                return None
+            if (found := self.lookups.by_email.get(email)) is not None:
+                if isinstance(found, Donor) and found.merged_into_id:
+                    errors.append(("email", f"belongs to donor #{found.pk}, which was merged"))
+                    return None
+                self.report.matched_by_email += 1
+                return found
+        key = donor_match_key(name=_row_name(record), postcode=get("postcode"))
+        candidates = self.lookups.by_key.get(key, []) if key else []
+        if len(candidates) == 1 and (not email or not candidates[0].email):
+            found = candidates[0]
+            if email and isinstance(found, _NewDonor):
+                found.fields["email"] = email
+                self.lookups.by_email[email] = found
+            self.report.matched_by_name_postcode += 1
+            return found
+        return self._new_donor(line, record, get, email, key, candidates, errors)
+
+    def _new_donor(self, line, record, get, email, key, candidates, errors) -> _NewDonor | None:
+        organisation = get("organisation")
+        first, last = get("first_name"), get("last_name")
+        if not (first or last or organisation):
+            errors.append(
+                ("last_name", "a new donor needs a name: fill first_name/last_name or organisation")
+            )
+            return None
+        country = get("country").upper()
+        try:
+            validate_country(country)
+        except ValidationError:
+            errors.append(
+                ("country", f"unknown country {get('country')!r} (use a code like US or GB)")
+            )
+            return None
+        fields = {
+            "kind": Donor.Kind.PERSON if (first or last) else Donor.Kind.ORGANISATION,
+            "first_name": first[:100],
+            "last_name": last[:100],
+            "organisation_name": organisation[:200],
+            "email": email,
+            "address_line1": get("address_line1")[:200],
+            "address_line2": get("address_line2")[:200],
+            "city": get("city")[:100],
+            "region": get("region")[:100],
+            "postcode": get("postcode")[:20],
+            "country": country,
+            "match_key": key,
+        }
+        new = _NewDonor(fields=fields, first_line=line, duplicates_of=list(candidates))
+        if email:
+            self.lookups.by_email[email] = new
+        if key:
+            self.lookups.by_key[key].append(new)
+        self.report.new_donors += 1
+        return new
+
+
+def gifts_import(
+    *,
+    data: bytes,
+    by,
+    commit: bool,
+    run: GiftImport | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check a CSV of gifts and, with `commit`, write it: all rows or none."""
+    report = ImportReport()
+    header, records = read_csv(data)
+    report.rows = len(records)
+    _check_header(header, report)
+    if not report.ok:
+        return report
+    if progress:
+        progress(0, report.rows)
+    lookups = _Lookups(records)
+    checker = _RowChecker(lookups, report, timezone.localdate())
+    rows: list[_Row] = []
+    for index, (line, record) in enumerate(records, start=1):
+        row = checker.check(line, record)
+        if row is not None:
+            rows.append(row)
+            report.totals[row.gift["currency"]] = (
+                report.totals.get(row.gift["currency"], 0) + row.gift["amount"]
+            )
+        if progress and (index % _CHUNK == 0 or index == report.rows):
+            progress(index, report.rows)
+    report.gifts = len(rows)
+    report.possible_duplicates = sum(
+        len(d.duplicates_of)
+        for d in {id(r.donor): r.donor for r in rows}.values()
+        if isinstance(d, _NewDonor)
+    )
+    if not report.ok or not commit:
+        return report
+    try:
+        _write(rows=rows, by=by, run=run)
+    except IntegrityError as exc:
+        # Someone wrote a conflicting row (the same reference) since the check.
+        report.add_error(0, "file", f"nothing was imported: the database refused a row ({exc})")
+        return report
+    report.committed = True
+    return report
+
+
+@transaction.atomic
+def _write(*, rows: list[_Row], by, run: GiftImport | None) -> None:
+    new_donors = list(
+        {id(r.donor): r.donor for r in rows if isinstance(r.donor, _NewDonor)}.values()
+    )
+    created = Donor.objects.bulk_create([Donor(**d.fields) for d in new_donors], batch_size=_CHUNK)
+    for placeholder, donor in zip(new_donors, created, strict=True):
+        placeholder.donor = donor
+    now = timezone.now()
+    gifts = Gift.objects.bulk_create(
+        [
+            Gift(
+                donor_id=(r.donor.donor.pk if isinstance(r.donor, _NewDonor) else r.donor.pk),
+                status=Gift.Status.POSTED,
+                posted_at=now,
+                created_by=by,
+                imported_by=run,
+                **r.gift,
+            )
+            for r in rows
+        ],
+        batch_size=_CHUNK,
+    )
+    GiftAllocation.objects.bulk_create(
+        [
+            GiftAllocation(gift_id=gift.pk, fund_id=fund_id, amount=amount)
+            for gift, row in zip(gifts, rows, strict=True)
+            for fund_id, amount in row.split
+        ],
+        batch_size=_CHUNK,
+    )
+    PossibleDuplicate.objects.bulk_create(
+        [
+            PossibleDuplicate(
+                donor=new.donor,
+                other=other.donor if isinstance(other, _NewDonor) else other,
+                reason=f"same name and postcode; new donor from line {new.first_line}",
+                found_by_import=run,
+            )
+            for new in new_donors
+            for other in new.duplicates_of
+        ],
+        batch_size=_CHUNK,
+    )
+    refresh_months({r.gift["received_on"] for r in rows})
+    if run is not None:
+        GiftImport.objects.filter(pk=run.pk).update(
+            status=GiftImport.Status.DONE, rows_done=len(rows), finished_at=timezone.now()
+        )
+
+
+# --- the import as a record: upload, check, commit -----------------------------------
+
+
+def gift_import_create(*, data: bytes, name: str, by) -> GiftImport:
+    """Keep the uploaded file with who sent it and its hash; checking comes next."""
+    from hashlib import sha256
+
+    from django.core.files.base import ContentFile
+
+    run = GiftImport(
+        original_name=name[:255],
+        sha256=sha256(data).hexdigest(),
+        uploaded_by=by,
+        status=GiftImport.Status.CHECKING,
+    )
+    run.file.save(name, ContentFile(data), save=False)
+    run.save()
+    return run
+
+
+def _progress_saver(run: GiftImport, extra: Progress | None) -> Progress:
+    def save(done: int, total: int) -> None:
+        GiftImport.objects.filter(pk=run.pk).update(rows_done=done, rows_total=total)
+        if extra:
+            extra(done, total)
+
+    return save
+
+
+def _store_outcome(run: GiftImport, report: ImportReport, status: str) -> None:
+    run.status = status
+    run.rows_total = report.rows
+    run.errors = [e.__dict__ for e in report.errors]
+    run.summary = report.as_dict()
+    run.finished_at = timezone.now() if status != GiftImport.Status.CHECKED else None
+    run.save(update_fields=["status", "rows_total", "errors", "summary", "finished_at"])
+
+
+def gift_import_check(*, run: GiftImport, progress: Progress | None = None) -> ImportReport:
+    """The dry run: what would happen, and every bad row. Writes nothing but the run record."""
+    data = _read(run)
+    try:
+        report = gifts_import(
+            data=data, by=run.uploaded_by, commit=False, progress=_progress_saver(run, progress)
+        )
+    except ValidationError as exc:
+        report = ImportReport()
+        report.add_error(1, "file", " ".join(exc.messages))
+    status = GiftImport.Status.CHECKED if report.ok else GiftImport.Status.INVALID
+    _store_outcome(run, report, status)
+    return report
+
+
+def gift_import_commit(*, run: GiftImport, progress: Progress | None = None) -> ImportReport:
+    """Write a checked import, all rows or none. Safe to call twice: only a run still in the
+    'checked' (or queued) state is taken, so a retried task imports nothing twice."""
+    ready = (GiftImport.Status.CHECKED, GiftImport.Status.QUEUED)
+    claimed = GiftImport.objects.filter(pk=run.pk, status__in=ready).update(
+        status=GiftImport.Status.RUNNING, rows_done=0
+    )
+    if not claimed:
+        raise ValidationError(f"{run} is {run.get_status_display().lower()}, not ready to import.")
+    run.refresh_from_db()
+    try:
+        report = gifts_import(
+            data=_read(run),
+            by=run.uploaded_by,
+            commit=True,
+            run=run,
+            progress=_progress_saver(run, progress),
+        )
+    except Exception:
+        GiftImport.objects.filter(pk=run.pk).update(status=GiftImport.Status.FAILED)
+        raise
+    if report.committed:
+        run.refresh_from_db()
+        run.summary = report.as_dict()
+        run.save(update_fields=["summary"])
+    else:
+        # The data changed since the check (a reference imported meanwhile, a fund removed).
+        _store_outcome(run, report, GiftImport.Status.INVALID)
+    return report
+
+
+def _read(run: GiftImport) -> bytes:
+    with run.file.open("rb") as handle:
+        return handle.read()

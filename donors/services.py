@@ -1,0 +1,262 @@
+"""Use cases for donors and gifts. One keyword-only function per thing a person does, each
+in one transaction; views, admin, commands, tasks and tests all call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from backoffice.audit import changed_by
+from backoffice.money import format_money
+from donors.models import (
+    Donor,
+    DonorMerge,
+    Fund,
+    Gift,
+    GiftAllocation,
+    GiftBatch,
+    PossibleDuplicate,
+    RecurringPlan,
+)
+from donors.totals import refresh_months
+
+Split = Sequence[tuple[Fund, int]]
+
+
+# --- gifts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def gift_record(*, gift: Gift, split: Split, by, post: bool = True) -> Gift:
+    """Enter one new gift (an unsaved Gift) with its fund split: [(fund, amount), ...].
+    Posted at once unless `post` is False; gifts in a batch wait for the batch to close."""
+    if gift.pk is not None:
+        raise ValidationError(f"Gift #{gift.pk} is already recorded.")
+    if gift.donor.is_merged:
+        raise ValidationError(
+            {"donor": f"{gift.donor} was merged into donor #{gift.donor.merged_into_id}."}
+        )
+    if gift.batch is not None:
+        _check_batch_accepts(batch=gift.batch, currency=gift.currency)
+        post = False
+    gift.status = Gift.Status.PENDING
+    gift.created_by = gift.created_by or by
+    changed_by(gift, by).save()
+    _write_split(gift=gift, split=split, by=by)
+    if post:
+        gift_post(gift=gift, by=by)
+    return gift
+
+
+def _write_split(*, gift: Gift, split: Split, by) -> None:
+    from donors.models import split_errors
+
+    errors = split_errors(gift.amount, gift.currency, [(f.code, a) for f, a in split])
+    if errors:
+        raise ValidationError({"allocations": errors})
+    for fund, amount in split:
+        changed_by(GiftAllocation(gift=gift, fund=fund, amount=amount), by).save()
+
+
+@transaction.atomic
+def gift_post(*, gift: Gift, by) -> Gift:
+    """Put a pending gift in the books. Its split must add up; its money is then frozen."""
+    if gift.status != Gift.Status.PENDING:
+        raise ValidationError(f"Gift #{gift.pk} is {gift.status}, not pending.")
+    gift.status = Gift.Status.POSTED
+    gift.posted_at = timezone.now()
+    changed_by(gift, by).save()
+    refresh_months([gift.received_on])
+    return gift
+
+
+@transaction.atomic
+def gift_void(*, gift: Gift, reason: str, by) -> Gift:
+    """Take a gift out of the books (entered in error, cheque bounced). It stays on file."""
+    if gift.status == Gift.Status.VOID:
+        return gift  # already void: voiding twice changes nothing
+    if not reason.strip():
+        raise ValidationError({"void_reason": "Say why the gift is void."})
+    gift.status = Gift.Status.VOID
+    gift.void_reason = reason.strip()
+    gift.voided_at = timezone.now()
+    changed_by(gift, by).save()
+    refresh_months([gift.received_on])
+    return gift
+
+
+@transaction.atomic
+def gift_update(*, gift: Gift, by, split: Split | None = None, **changes) -> Gift:
+    """Change a gift. Money fields and the split only while it is pending (the model refuses
+    otherwise); descriptive fields (campaign, tribute, notes...) at any time."""
+    old_campaign = gift.campaign_id
+    for field, value in changes.items():
+        setattr(gift, field, value)
+    changed_by(gift, by).save()
+    if split is not None:
+        current = sorted((a.fund_id, a.amount) for a in gift.allocations.all())
+        if current != sorted((f.pk, a) for f, a in split):
+            if gift.status != Gift.Status.PENDING:
+                raise ValidationError(
+                    f"Gift #{gift.pk} is {gift.status}: its fund split cannot change."
+                )
+            gift.allocations.all().delete()
+            _write_split(gift=gift, split=split, by=by)
+    if gift.status == Gift.Status.POSTED and gift.campaign_id != old_campaign:
+        refresh_months([gift.received_on])
+    return gift
+
+
+# --- batches ----------------------------------------------------------------------------
+
+
+def _check_batch_accepts(*, batch: GiftBatch, currency: str) -> None:
+    if batch.status != GiftBatch.Status.OPEN:
+        raise ValidationError(f"{batch} is closed; open a new batch.")
+    if currency != batch.currency:
+        raise ValidationError(
+            {"currency": f"{batch} is in {batch.currency}; this gift is in {currency}."}
+        )
+
+
+@transaction.atomic
+def batch_open(
+    *,
+    reference: str,
+    deposited_on: dt.date,
+    currency: str,
+    expected_count: int,
+    expected_total: int,
+    by,
+    method: str = GiftBatch.Method.CHEQUE,
+    note: str = "",
+) -> GiftBatch:
+    batch = GiftBatch(
+        reference=reference,
+        deposited_on=deposited_on,
+        currency=currency,
+        expected_count=expected_count,
+        expected_total=expected_total,
+        method=method,
+        note=note,
+        created_by=by,
+    )
+    batch.full_clean()
+    batch.save()
+    return batch
+
+
+def batch_entered(batch: GiftBatch) -> tuple[int, int]:
+    """(count, total) of the gifts entered in the batch so far, void ones left out."""
+    row = batch.gifts.exclude(status=Gift.Status.VOID).aggregate(n=Count("id"), total=Sum("amount"))
+    return row["n"], row["total"] or 0
+
+
+@transaction.atomic
+def batch_close(*, batch: GiftBatch, by) -> GiftBatch:
+    """Close the batch and post its gifts, only when they match the deposit slip."""
+    batch = GiftBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == GiftBatch.Status.CLOSED:
+        raise ValidationError(f"{batch} is already closed.")
+    count, total = batch_entered(batch)
+    problems = []
+    if count != batch.expected_count:
+        problems.append(f"{count} gifts entered, the slip says {batch.expected_count}")
+    if total != batch.expected_total:
+        difference = format_money(abs(batch.expected_total - total), batch.currency)
+        problems.append(
+            f"entered total {format_money(total, batch.currency)} differs from the slip's "
+            f"{format_money(batch.expected_total, batch.currency)} by {difference}"
+        )
+    if problems:
+        raise ValidationError(f"{batch} cannot close: " + "; ".join(problems) + ".")
+    now = timezone.now()
+    days = set()
+    for gift in batch.gifts.filter(status=Gift.Status.PENDING):
+        gift.status, gift.posted_at = Gift.Status.POSTED, now
+        changed_by(gift, by).save()
+        days.add(gift.received_on)
+    refresh_months(days)
+    batch.status, batch.closed_by, batch.closed_at = GiftBatch.Status.CLOSED, by, now
+    batch.save()
+    return batch
+
+
+# --- donors -----------------------------------------------------------------------------
+
+# Descriptive donor fields that the kept record takes from the merged one where it has none.
+_MERGE_FILL_FIELDS = (
+    "title",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "organisation_name",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "external_id",
+)
+
+
+@transaction.atomic
+def donor_merge(*, keep: Donor, merge: Donor, by) -> DonorMerge:
+    """Make `merge` part of `keep`: gifts, soft credits and plans move over, empty fields of
+    the kept record are filled, and the merged record stays (empty, pointing at the kept
+    one) so that every history and link to it still resolves."""
+    keep = Donor.objects.select_for_update().get(pk=keep.pk)
+    merge = Donor.objects.select_for_update().get(pk=merge.pk)
+    if keep.pk == merge.pk:
+        raise ValidationError("Choose two different donors to merge.")
+    if keep.is_merged or merge.is_merged:
+        raise ValidationError("One of these donors was already merged; merge into the survivor.")
+    snapshot = model_to_dict(merge, exclude=["user", "merged_into"])
+    snapshot["consent_given_at"] = (
+        merge.consent_given_at.isoformat() if merge.consent_given_at else None
+    )
+    moved = {
+        "gifts": Gift.objects.filter(donor=merge).update(donor=keep),
+        "soft_credits": Gift.objects.filter(soft_credit_donor=merge).update(soft_credit_donor=keep),
+        "recurring_plans": RecurringPlan.objects.filter(donor=merge).update(donor=keep),
+    }
+    Gift.objects.filter(donor=keep, soft_credit_donor=keep).update(soft_credit_donor=None)
+    for field in _MERGE_FILL_FIELDS:
+        if not getattr(keep, field) and getattr(merge, field):
+            setattr(keep, field, getattr(merge, field))
+    merged_email, merged_user = merge.email, merge.user
+    if merge.email_consent and not keep.email_consent:
+        keep.email_consent = True
+        keep.consent_given_at, keep.consent_method = merge.consent_given_at, merge.consent_method
+        keep.consent_note = merge.consent_note
+    merge.email, merge.user, merge.merged_into = None, None, keep
+    merge.email_consent = False
+    changed_by(merge, by).save()
+    if not keep.email and merged_email:
+        keep.email = merged_email
+    if keep.user is None and merged_user is not None:
+        keep.user = merged_user
+    changed_by(keep, by).save()
+    record = DonorMerge.objects.create(
+        kept=keep, merged=merge, merged_by=by, merged_snapshot=snapshot, moved=moved
+    )
+    PossibleDuplicate.objects.filter(donor__in=[keep, merge], other__in=[keep, merge]).update(
+        status=PossibleDuplicate.Status.MERGED, resolved_by=by, resolved_at=timezone.now()
+    )
+    return record
+
+
+@transaction.atomic
+def duplicate_dismiss(*, duplicate: PossibleDuplicate, by) -> PossibleDuplicate:
+    duplicate.status = PossibleDuplicate.Status.DISMISSED
+    duplicate.resolved_by, duplicate.resolved_at = by, timezone.now()
+    duplicate.save()
+    return duplicate

@@ -1,0 +1,64 @@
+"""Keeps GiftMonthlyTotal in step with posted gifts: a month is rebuilt from its gifts, so
+the totals are never adjusted by increments that could drift."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
+
+from donors.models import Gift, GiftAllocation, GiftMonthlyTotal
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def refresh_months(days: Iterable[dt.date]) -> None:
+    """Rebuild the totals of every month that contains one of `days`."""
+    months = sorted({month_of(d) for d in days})
+    if not months:
+        return
+    with transaction.atomic():
+        GiftMonthlyTotal.objects.filter(month__in=months).delete()
+        rows = (
+            GiftAllocation.objects.filter(
+                gift__status=Gift.Status.POSTED,
+                gift__received_on__gte=months[0],
+                gift__received_on__lt=_next_month(months[-1]),
+            )
+            .annotate(month=TruncMonth("gift__received_on"))
+            .values("month", "gift__currency", "fund_id", "gift__campaign_id")
+            .annotate(total=Sum("amount"), count=Count("id"))
+            .order_by()
+        )
+        wanted = set(months)
+        GiftMonthlyTotal.objects.bulk_create(
+            [
+                GiftMonthlyTotal(
+                    month=row["month"],
+                    currency=row["gift__currency"],
+                    fund_id=row["fund_id"],
+                    campaign_id=row["gift__campaign_id"],
+                    amount=row["total"],
+                    allocation_count=row["count"],
+                )
+                for row in rows
+                if row["month"] in wanted
+            ],
+            batch_size=1000,
+        )
+
+
+def rebuild_all() -> None:
+    with transaction.atomic():
+        GiftMonthlyTotal.objects.all().delete()
+        days = Gift.objects.filter(status=Gift.Status.POSTED).dates("received_on", "month")
+        refresh_months(list(days))

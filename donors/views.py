@@ -1,0 +1,63 @@
+from django.contrib.auth.decorators import permission_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from donors.forms import GiftImportForm
+from donors.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, gift_import_create
+from donors.models import GiftImport
+from donors.selectors import donor_gifts
+from donors.tasks import check_gift_import, commit_gift_import
+
+
+@permission_required("donors.add_giftimport", raise_exception=True)
+def gift_import_new(request):
+    form = GiftImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        run = gift_import_create(data=upload.read(), name=upload.name, by=request.user)
+        transaction.on_commit(lambda: check_gift_import.enqueue(run.pk))
+        return redirect("gift_import_detail", pk=run.pk)
+    context = {
+        "form": form,
+        "required": REQUIRED_COLUMNS,
+        "optional": OPTIONAL_COLUMNS,
+        "recent": GiftImport.objects.select_related("uploaded_by")[:10],
+    }
+    return render(request, "donors/import_new.html", context)
+
+
+@permission_required("donors.view_giftimport", raise_exception=True)
+def gift_import_detail(request, pk: int):
+    run = get_object_or_404(GiftImport.objects.select_related("uploaded_by"), pk=pk)
+    busy = run.status in (
+        GiftImport.Status.CHECKING,
+        GiftImport.Status.QUEUED,
+        GiftImport.Status.RUNNING,
+    )
+    return render(request, "donors/import_detail.html", {"run": run, "busy": busy})
+
+
+@require_POST
+@permission_required("donors.add_giftimport", raise_exception=True)
+def gift_import_commit_view(request, pk: int):
+    queued = GiftImport.objects.filter(pk=pk, status=GiftImport.Status.CHECKED).update(
+        status=GiftImport.Status.QUEUED
+    )
+    if not queued:
+        raise Http404("This import is not waiting to be imported.")
+    transaction.on_commit(lambda: commit_gift_import.enqueue(pk))
+    return redirect("gift_import_detail", pk=pk)
+
+
+def my_gifts(request):
+    """A donor's own gifts. Anyone signed in who is not a donor gets 404."""
+    donor = getattr(request.user, "donor", None)
+    if donor is None:
+        raise Http404("No donor record belongs to this sign-in.")
+    return render(
+        request,
+        "donors/my_gifts.html",
+        {"donor": donor, "gifts": donor_gifts(donor_id=donor.pk)[:200]},
+    )
