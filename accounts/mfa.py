@@ -19,3 +19,13 @@ def has_second_factor(user) -> bool:
 def session_used_second_factor(request: HttpRequest) -> bool:
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
+
+
+def totp_code_now(secret: str) -> str:
+    """The code an authenticator app shows right now for `secret` (demo and tests)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
