@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.roles import FINANCE, FUNDRAISING, READ_ONLY
 from backoffice.money import to_major
 from donors.importing import gifts_import
-from donors.models import Campaign, Donor, Fund, Gift, GiftBatch, RecurringPlan
+from donors.models import Campaign, Donor, Fund, Gift, RecurringPlan
 from donors.services import batch_close, batch_open, gift_record
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -66,18 +66,125 @@ CAMPAIGNS = [
      30_000_000),
 ]  # fmt: skip
 
-FIRST = ("Amara Ana Ben Carla Chen Daniel Elena Fatima Gabriel Hana Isaac Jade Kofi Lena "
-         "Liam Maya Mateo Nia Noah Olivia Omar Priya Quinn Rosa Sam Sofia Tariq Uma Victor "
-         "Wei Yara Zoe Aisha Bruno Chloe Diego Emma Farah Grace Hugo Ines Jonas Kira Leo "
-         "Mila Nora Oscar Paula Ravi Sara Theo").split()  # fmt: skip
-LAST = ("Adams Alvarez Bakker Brown Chen Clarke Dubois Diaz Evans Fischer Garcia Green "
-        "Haddad Hughes Ito Jackson Johansson Kaur Khan Kim Lambert Lopez Martin Moreau "
-        "Müller Nguyen Novak Okafor Olsen Patel Perez Quinn Rossi Santos Schmidt Silva "
-        "Smith Taylor Thompson Turner Walker Weber Williams Wilson Wright Young Zhang "
-        "Becker Costa Laurent").split()  # fmt: skip
-ORGS = ["Harmony Records", "Northlight Studios", "Beacon Foundation", "Atlas Bank",
-        "Crescendo Management", "Blue River Trust", "Open Stage Collective", "Meridian Media",
-        "Lumen Partners", "Safe Harbour Alliance", "Soundwave Labs", "Keystone Insurance"]
+FIRST = [
+    "Amara",
+    "Ana",
+    "Ben",
+    "Carla",
+    "Chen",
+    "Daniel",
+    "Elena",
+    "Fatima",
+    "Gabriel",
+    "Hana",
+    "Isaac",
+    "Jade",
+    "Kofi",
+    "Lena",
+    "Liam",
+    "Maya",
+    "Mateo",
+    "Nia",
+    "Noah",
+    "Olivia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Sofia",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wei",
+    "Yara",
+    "Zoe",
+    "Aisha",
+    "Bruno",
+    "Chloe",
+    "Diego",
+    "Emma",
+    "Farah",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kira",
+    "Leo",
+    "Mila",
+    "Nora",
+    "Oscar",
+    "Paula",
+    "Ravi",
+    "Sara",
+    "Theo",
+]
+LAST = [
+    "Adams",
+    "Alvarez",
+    "Bakker",
+    "Brown",
+    "Chen",
+    "Clarke",
+    "Dubois",
+    "Diaz",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Green",
+    "Haddad",
+    "Hughes",
+    "Ito",
+    "Jackson",
+    "Johansson",
+    "Kaur",
+    "Khan",
+    "Kim",
+    "Lambert",
+    "Lopez",
+    "Martin",
+    "Moreau",
+    "Müller",
+    "Nguyen",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Patel",
+    "Perez",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Smith",
+    "Taylor",
+    "Thompson",
+    "Turner",
+    "Walker",
+    "Weber",
+    "Williams",
+    "Wilson",
+    "Wright",
+    "Young",
+    "Zhang",
+    "Becker",
+    "Costa",
+    "Laurent",
+]
+ORGS = [
+    "Harmony Records",
+    "Northlight Studios",
+    "Beacon Foundation",
+    "Atlas Bank",
+    "Crescendo Management",
+    "Blue River Trust",
+    "Open Stage Collective",
+    "Meridian Media",
+    "Lumen Partners",
+    "Safe Harbour Alliance",
+    "Soundwave Labs",
+    "Keystone Insurance",
+]
 # (country, currency, [(city, region, postcode pattern)])
 PLACES = [
     ("US", "USD", [("Los Angeles", "CA", "900##"), ("New York", "NY", "100##"),
@@ -89,8 +196,18 @@ PLACES = [
     ("DE", "EUR", [("Berlin", "", "101##"), ("Hamburg", "", "200##")]),
     ("NL", "EUR", [("Amsterdam", "", "10## AB")]),
 ]  # fmt: skip
-STREETS = ["Main Street", "High Street", "Oak Avenue", "Rue de la Paix", "Hauptstraße",
-           "Keizersgracht", "Elm Road", "Station Road", "Sunset Boulevard", "Church Lane"]
+STREETS = [
+    "Main Street",
+    "High Street",
+    "Oak Avenue",
+    "Rue de la Paix",
+    "Hauptstraße",
+    "Keizersgracht",
+    "Elm Road",
+    "Station Road",
+    "Sunset Boulevard",
+    "Church Lane",
+]
 
 
 def _postcode(rng: random.Random, pattern: str) -> str:
@@ -198,7 +315,9 @@ def gifts_csv(*, today: dt.date, donors: list[dict], gifts: int, seed: int) -> b
         if rng.random() < 0.02:
             tribute_type = rng.choice(["honour", "memory"])
             tribute_name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        method = rng.choices(["card", "bank_transfer", "cheque", "cash"], weights=[70, 15, 12, 3])[0]
+        method = rng.choices(["card", "bank_transfer", "cheque", "cash"], weights=[70, 15, 12, 3])[
+            0
+        ]
         writer.writerow([
             day.isoformat(), f"{amount}.00", currency, fund, method, campaign,
             f"DEMO-{seed}-{n:06d}", fmv, advantage, tribute_type, tribute_name,
@@ -293,8 +412,14 @@ def seed_demo(*, today: dt.date, donors: int = 2000, gifts: int = 10000, seed: i
         (f"DEP-{today:%Y%m}-01", 2, 2, True),
         (f"DEP-{today:%Y%m}-02", 3, 2, False),
     ):
-        batch = batch_open(reference=reference, deposited_on=today, currency="USD",
-                           expected_count=count, expected_total=count * 10_000, by=finance)  # fmt: skip
+        batch = batch_open(
+            reference=reference,
+            deposited_on=today,
+            currency="USD",
+            expected_count=count,
+            expected_total=count * 10_000,
+            by=finance,
+        )
         for donor in cheque_donors[:entered]:
             gift = Gift(donor=donor, amount=10_000, currency="USD", received_on=today,
                         method=Gift.Method.CHEQUE, batch=batch,
@@ -307,7 +432,9 @@ def seed_demo(*, today: dt.date, donors: int = 2000, gifts: int = 10000, seed: i
         DemoLogin("fundraising", "fundraising@example.org", f"password {DEMO_PASSWORD} + TOTP"),
         DemoLogin("read-only", "board@example.org", f"password {DEMO_PASSWORD} + TOTP"),
         DemoLogin("superuser", "admin@example.org", f"password {DEMO_PASSWORD} + TOTP"),
-        DemoLogin("donor", "donor@example.org", "“Sign in with a code”: the code is in the server log"),
+        DemoLogin(
+            "donor", "donor@example.org", "“Sign in with a code”: the code is in the server log"
+        ),
     ]
 
 
@@ -315,5 +442,7 @@ def demo_totals() -> dict[str, str]:
     """One line per currency, for the command's closing summary."""
     from django.db.models import Sum
 
-    rows = Gift.objects.filter(status=Gift.Status.POSTED).values("currency").annotate(t=Sum("amount"))
+    rows = (
+        Gift.objects.filter(status=Gift.Status.POSTED).values("currency").annotate(t=Sum("amount"))
+    )
     return {r["currency"]: str(to_major(r["t"], r["currency"])) for r in rows}

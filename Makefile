@@ -1,0 +1,53 @@
+# Two commands for a new user: `make demo` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-postgres lint format bench demo-code clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev,postgres,redis]"
+	touch $(STAMP)
+
+## make demo: install, build a fresh demo database, run the web server and a task worker.
+demo: $(STAMP)
+	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	DEBUG=1 $(BIN)/python manage.py migrate --verbosity 0
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo "Starting the task worker and the web server on http://127.0.0.1:8000/ (Ctrl-C stops both)"
+	DEBUG=1 $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make demo-code: the current second-factor code of the demo staff accounts.
+demo-code: $(STAMP)
+	@$(BIN)/python manage.py demo_code $(or $(EMAIL),finance@example.org)
+
+## make test: the whole suite on SQLite, then on PostgreSQL when one answers on 127.0.0.1:5432.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
+	$(BIN)/pytest
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else echo "No PostgreSQL on 127.0.0.1:5432: skipped the PostgreSQL run."; fi
+
+test-postgres: $(STAMP)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/backoffice $(BIN)/pytest --create-db
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/import_gifts.py
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles

@@ -1,0 +1,71 @@
+import datetime as dt
+
+import pytest
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from django.contrib.auth.models import Group
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_immediate(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def login_with_second_factor(client, user) -> None:
+    """What a completed allauth sign-in with password and TOTP leaves in the session.
+    (tests/accounts/test_mfa.py walks the real flow once; other tests start here.)"""
+    from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+
+    if not Authenticator.objects.filter(user=user, type="totp").exists():
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+    session = client.session
+    now = dt.datetime.now().timestamp()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+
+
+def _staff(group: str | None, superuser: bool = False):
+    user = UserFactory(is_staff=True, is_superuser=superuser)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def finance_user(db):
+    return _staff("finance")
+
+
+@pytest.fixture
+def fundraising_user(db):
+    return _staff("fundraising")
+
+
+@pytest.fixture
+def finance_client(client, finance_user):
+    login_with_second_factor(client, finance_user)
+    return client
+
+
+@pytest.fixture
+def fundraising_client(client, fundraising_user):
+    login_with_second_factor(client, fundraising_user)
+    return client
+
+
+@pytest.fixture
+def admin_client_mfa(client, db):
+    login_with_second_factor(client, _staff(None, superuser=True))
+    return client
