@@ -42,7 +42,9 @@ def gift_record(*, gift: Gift, split: Split, by, post: bool = True) -> Gift:
         raise ValidationError(
             {"donor": f"{gift.donor} was merged into donor #{gift.donor.merged_into_id}."}
         )
-    if gift.batch is not None:
+    if gift.batch_id is not None:
+        # Read the batch afresh and lock it: it may have closed since the page was drawn.
+        gift.batch = GiftBatch.objects.select_for_update().get(pk=gift.batch_id)
         _check_batch_accepts(batch=gift.batch, currency=gift.currency)
         post = False
     gift.status = Gift.Status.PENDING
