@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
-from django.forms.models import BaseInlineFormSet
+from django.forms.models import BaseInlineFormSet, construct_instance
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -61,10 +61,17 @@ class BatchGiftForm(forms.ModelForm):
         return data
 
     def _post_clean(self):
-        pass  # saved by the service, which runs the model's own checks
+        # Fill the gift from the form, but leave validation to the service and the model,
+        # which know the batch and the split.
+        self.instance = construct_instance(self, self.instance, self._meta.fields)
 
 
 class BatchGiftFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.batch = self.instance  # its currency says how to read the amounts
+        return form
+
     def save(self, commit=True):
         return []  # GiftBatchAdmin.save_related records the gifts through the service
 
@@ -190,6 +197,7 @@ class GiftBatchAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         batch = form.instance
         for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             for line in formset.forms:
                 if not line.has_changed() or line.instance.pk or not line.cleaned_data:
                     continue

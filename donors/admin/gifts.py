@@ -43,6 +43,9 @@ class GiftForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        donor = data.get("donor")
+        if donor is not None and donor.is_merged:
+            self.add_error("donor", f"{donor} was merged into donor #{donor.merged_into_id}.")
         currency = (data.get("currency") or "").upper()
         amount = to_minor_units(self, "amount_text", currency)
         if amount == 0:
@@ -79,6 +82,11 @@ class AllocationForm(forms.ModelForm):
 
 
 class AllocationFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.gift = self.instance  # its currency says how to read the amounts
+        return form
+
     def clean(self):
         super().clean()
         self.split = []
@@ -243,6 +251,8 @@ class GiftAdmin(SimpleHistoryAdmin):
             (getattr(fs, "split", None) for fs in formsets if isinstance(fs, AllocationFormSet)),
             None,
         )
+        for formset in formsets:  # read by the admin's change message
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         gift = form.instance
         if change:
             gift_update(gift=gift, split=split, by=request.user)

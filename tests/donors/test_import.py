@@ -45,7 +45,9 @@ def test_three_bad_rows_among_ten_thousand_import_nothing_and_are_all_named(fund
     report = gifts_import(data=_csv(rows), by=finance_user, commit=True)
     assert not report.committed
     assert [(e.line, e.column) for e in report.errors] == [
-        (19, "date"), (4244, "fund"), (10000, "amount")
+        (19, "date"),
+        (4244, "fund"),
+        (10000, "amount"),
     ]
     messages = [e.message for e in report.errors]
     assert "bad date '2026-02-30'" in messages[0]
@@ -123,7 +125,11 @@ def test_donors_are_matched_by_email_then_name_and_postcode(funds, finance_user)
     ]
     report = gifts_import(data=_csv(rows), by=finance_user, commit=True)
     assert report.committed
-    assert (report.matched_by_email, report.matched_by_name_postcode, report.new_donors) == (2, 1, 2)
+    assert (report.matched_by_email, report.matched_by_name_postcode, report.new_donors) == (
+        2,
+        1,
+        2,
+    )
     assert Gift.objects.get(external_reference="REF-1").donor == by_email
     assert Gift.objects.get(external_reference="REF-2").donor == by_key
     kim = Gift.objects.get(external_reference="REF-3").donor
