@@ -24,7 +24,8 @@ def _gift(**overrides) -> Gift:
     ("overrides", "field", "message"),
     [({"amount": 0}, "amount", "greater than zero"),
      ({"currency": "ZZZ"}, "currency", "Unknown currency"),
-     ({"fair_market_value": 6000, "advantage_description": "dinner"}, "fair_market_value", "worth more"),
+     ({"fair_market_value": 6000, "advantage_description": "dinner"}, "fair_market_value",
+      "worth more"),
      ({"fair_market_value": 100}, "advantage_description", "Describe what the donor received"),
      ({"tribute_type": "memory"}, "tribute_name", "Name the person")],
 )  # fmt: skip
