@@ -31,6 +31,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from backoffice.bulk import db_date, db_datetime, insert_rows, reserve_ids
 from backoffice.money import is_known_currency, parse_amount
 from donors.models import (
     Campaign,
@@ -476,37 +477,42 @@ def gifts_import(
     return report
 
 
+_GIFT_COLUMNS = (
+    "id", "donor", "amount", "currency", "received_on", "method", "status", "campaign",
+    "fair_market_value", "advantage_description", "property_description", "tribute_type",
+    "tribute_name", "external_reference", "notes", "posted_at", "created_by", "imported_by",
+    "created_at", "void_reason",
+)  # fmt: skip
+
+
 @transaction.atomic
 def _write(*, rows: list[_Row], by, run: GiftImport | None) -> None:
+    """Everything in one transaction. Gifts and their splits go in with executemany (see
+    backoffice.bulk): they were checked above, and the database's constraints check again.
+    The import record (who, when, which file, its hash) is the audit trail of their
+    creation; history starts with the first change."""
     new_donors = list(
         {id(r.donor): r.donor for r in rows if isinstance(r.donor, _NewDonor)}.values()
     )
     created = Donor.objects.bulk_create([Donor(**d.fields) for d in new_donors], batch_size=_CHUNK)
     for placeholder, donor in zip(new_donors, created, strict=True):
         placeholder.donor = donor
-    now = timezone.now()
-    gifts = Gift.objects.bulk_create(
-        [
-            Gift(
-                donor_id=(r.donor.donor.pk if isinstance(r.donor, _NewDonor) else r.donor.pk),
-                status=Gift.Status.POSTED,
-                posted_at=now,
-                created_by=by,
-                imported_by=run,
-                **r.gift,
-            )
-            for r in rows
-        ],
-        batch_size=_CHUNK,
-    )
-    GiftAllocation.objects.bulk_create(
-        [
-            GiftAllocation(gift_id=gift.pk, fund_id=fund_id, amount=amount)
-            for gift, row in zip(gifts, rows, strict=True)
-            for fund_id, amount in row.split
-        ],
-        batch_size=_CHUNK,
-    )
+    now = db_datetime(timezone.now())
+    by_id, run_id = (by.pk if by else None), (run.pk if run else None)
+    gift_ids = reserve_ids(Gift, len(rows))
+    gift_rows, split_rows = [], []
+    for gift_id, row in zip(gift_ids, rows, strict=True):
+        g = row.gift
+        donor_id = row.donor.donor.pk if isinstance(row.donor, _NewDonor) else row.donor.pk
+        gift_rows.append((
+            gift_id, donor_id, g["amount"], g["currency"], db_date(g["received_on"]),
+            g["method"], Gift.Status.POSTED, g["campaign_id"], g["fair_market_value"],
+            g["advantage_description"], "", g["tribute_type"], g["tribute_name"],
+            g["external_reference"], g["notes"], now, by_id, run_id, now, "",
+        ))  # fmt: skip
+        split_rows.extend((gift_id, fund_id, amount) for fund_id, amount in row.split)
+    insert_rows(Gift, _GIFT_COLUMNS, gift_rows)
+    insert_rows(GiftAllocation, ("gift", "fund", "amount"), split_rows)
     PossibleDuplicate.objects.bulk_create(
         [
             PossibleDuplicate(
@@ -581,9 +587,11 @@ def gift_import_check(*, run: GiftImport, progress: Progress | None = None) -> I
 
 
 def gift_import_commit(*, run: GiftImport, progress: Progress | None = None) -> ImportReport:
-    """Write a checked import, all rows or none. Safe to call twice: only a run still in the
-    'checked' (or queued) state is taken, so a retried task imports nothing twice."""
-    ready = (GiftImport.Status.CHECKED, GiftImport.Status.QUEUED)
+    """Check and write an import, all rows or none. The staff page commits a run that was
+    checked first (a dry run the person read); the command may commit a new one straight
+    away, since committing checks every row again anyway. Safe to call twice: only a run
+    not yet started is taken, so a retried task imports nothing twice."""
+    ready = (GiftImport.Status.CHECKING, GiftImport.Status.CHECKED, GiftImport.Status.QUEUED)
     claimed = GiftImport.objects.filter(pk=run.pk, status__in=ready).update(
         status=GiftImport.Status.RUNNING, rows_done=0
     )

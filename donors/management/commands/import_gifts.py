@@ -28,11 +28,12 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
         run = gift_import_create(data=data, name=file.name, by=user)
-        with tqdm(desc="checking", unit="row", disable=verbosity == 0) as bar:
-            report = gift_import_check(run=run, progress=_updater(bar))
-        if report.ok and not dry_run:
-            with tqdm(desc="importing", unit="row", disable=verbosity == 0) as bar:
-                report = gift_import_commit(run=run, progress=_updater(bar))
+        # Committing checks every row first and writes nothing unless all are good, so the
+        # command needs no separate dry-run pass.
+        step = gift_import_check if dry_run else gift_import_commit
+        with tqdm(desc="checking" if dry_run else "importing", unit="row",
+                  disable=verbosity == 0) as bar:  # fmt: skip
+            report = step(run=run, progress=_updater(bar))
         for error in report.errors:
             self.stderr.write(str(error))
         if report.error_count > len(report.errors):
