@@ -26,7 +26,8 @@ def make_csv(rows: int) -> bytes:
                          rng.choice(["USD", "USD", "EUR", "GBP"]), fund,
                          rng.choice(["cheque", "bank_transfer", "cash"]),
                          "hfma" if n % 3 == 0 else "", f"BENCH-{n}",
-                         f"fan{donor}@example.net", "Fan", f"Number{donor}", "37201", "US"])  # fmt: skip
+                         f"fan{donor}@example.net", "Fan", f"Number{donor}", "37201",
+                         "US"])  # fmt: skip
     return out.getvalue().encode()
 
 
@@ -57,7 +58,8 @@ def main() -> None:
     assert report.committed, report.errors[:3]
     assert Gift.objects.count() == ROWS
     print(
-        f"rows: {ROWS}  new donors: {report.new_donors}  matched by e-mail: {report.matched_by_email}"
+        f"rows: {ROWS}  new donors: {report.new_donors}  "
+        f"matched by e-mail: {report.matched_by_email}"
     )
     print(f"dry run: {ROWS / (checked - started):.0f} rows/s ({checked - started:.2f} s)")
     print(f"import: {ROWS / (done - checked):.0f} rows/s ({done - checked:.2f} s)")
