@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 LIST_PAGES = [
     "/",
     "/admin/donors/gift/",
-    "/admin/donors/gift/?received_on__year=2026",
+    "/admin/donors/gift/?received=2026",
+    "/admin/donors/gift/?q=Silva",
     "/admin/donors/donor/",
     "/admin/donors/giftbatch/",
     "/admin/donors/recurringplan/",
@@ -174,3 +175,21 @@ def test_a_read_only_user_cannot_add_gifts(client):
     login_with_second_factor(client, viewer)
     assert client.get("/admin/donors/gift/").status_code == 200
     assert client.get(reverse("admin:donors_gift_add")).status_code == 403
+
+
+def test_the_gift_list_drills_down_by_year_and_month_and_searches_exactly(admin_client_mfa):
+    ana = DonorFactory(last_name="Okafor", email="ana@example.net")
+    march = posted_gift(donor=ana, amount=1111, on=dt.date(2025, 3, 9), external_reference="CHQ-77")
+    posted_gift(amount=2222, on=dt.date(2025, 7, 1))
+    posted_gift(amount=3333, on=dt.date(2024, 7, 1))
+
+    def listed(query: str) -> set[int]:
+        response = admin_client_mfa.get(f"/admin/donors/gift/?{query}")
+        return {g.pk for g in response.context["cl"].result_list}
+
+    assert len(listed("received=2025")) == 2
+    assert listed("received=2025-03") == {march.pk}
+    page = admin_client_mfa.get("/admin/donors/gift/?received=2025").content.decode()
+    assert "March 2025" in page and "July 2025" in page
+    for term in ("CHQ-77", "ana@example.net", "ANA@example.net", "okafor", str(march.pk)):
+        assert listed(f"q={term}") == {march.pk}, term
