@@ -137,6 +137,9 @@ class Gift(models.Model):
         indexes = [
             models.Index(fields=["-received_on", "-id"], name="gift_list_order"),
             models.Index(fields=["status", "received_on"], name="gift_status_date"),
+            # Search looks references up exactly; the unique constraint's partial index
+            # cannot serve an equality on SQLite.
+            models.Index(fields=["external_reference"], name="gift_reference"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="gift_amount_positive"),
