@@ -322,8 +322,34 @@ class CampaignAdmin(admin.ModelAdmin):
         return format_money(campaign.goal_amount, campaign.goal_currency)
 
 
+class RecurringPlanForm(forms.ModelForm):
+    amount_text = MoneyAmountField(label="Amount each time")
+
+    class Meta:
+        model = RecurringPlan
+        fields = [
+            "donor", "currency", "interval", "status", "method", "fund", "campaign",
+            "started_on", "next_due_on", "ended_on", "external_reference",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["amount_text"] = major_text(self.instance.amount, self.instance.currency)
+
+    def clean(self):
+        data = super().clean()
+        amount = to_minor_units(self, "amount_text", (data.get("currency") or "").upper())
+        if amount == 0:
+            self.add_error("amount_text", "The amount must be greater than zero.")
+        elif amount:
+            self.instance.amount = amount
+        return data
+
+
 @admin.register(RecurringPlan)
 class RecurringPlanAdmin(SimpleHistoryAdmin):
+    form = RecurringPlanForm
     list_display = ["donor", "plan_display", "status", "fund", "started_on", "next_due_on"]
     list_filter = ["status", "interval", "currency", "fund"]
     list_select_related = ["donor", "fund"]

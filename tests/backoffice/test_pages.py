@@ -193,3 +193,16 @@ def test_the_gift_list_drills_down_by_year_and_month_and_searches_exactly(admin_
     assert "March 2025" in page and "July 2025" in page
     for term in ("CHQ-77", "ana@example.net", "ANA@example.net", "okafor", str(march.pk)):
         assert listed(f"q={term}") == {march.pk}, term
+
+
+def test_a_recurring_plan_is_entered_in_major_units(admin_client_mfa):
+    from donors.models import RecurringPlan
+
+    donor, fund = DonorFactory(), FundFactory()
+    data = {"donor": donor.pk, "amount_text": "15.00", "currency": "EUR", "interval": "month",
+            "status": "active", "method": "card", "fund": fund.pk,
+            "started_on": "2026-01-05"}  # fmt: skip
+    response = admin_client_mfa.post(reverse("admin:donors_recurringplan_add"), data)
+    assert response.status_code == 302
+    plan = RecurringPlan.objects.get()
+    assert (plan.amount, plan.currency, str(plan)) == (1500, "EUR", "€15.00 monthly")
