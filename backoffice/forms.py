@@ -33,3 +33,38 @@ def to_minor_units(form: forms.BaseForm, field: str, currency: str | None) -> in
 
 def major_text(minor: int | None, currency: str | None) -> str:
     return "" if minor is None or not currency else str(to_major(minor, currency))
+
+
+class MinorUnitsFormMixin:
+    """For model forms whose amounts are typed in major units. `money_fields` maps each
+    form field (a MoneyAmountField) to the model field that stores minor units; the
+    currency comes from `amount_currency()`. Amounts of zero are refused where required."""
+
+    money_fields: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = self.stored_currency()
+        if self.instance.pk and currency:
+            for form_field, model_field in self.money_fields.items():
+                value = getattr(self.instance, model_field)
+                self.initial[form_field] = major_text(value or None, currency)
+
+    def stored_currency(self) -> str | None:
+        return getattr(self.instance, "currency", None)
+
+    def amount_currency(self) -> str:
+        return (self.cleaned_data.get("currency") or "").upper()
+
+    def clean(self):
+        data = super().clean()
+        currency = self.amount_currency()
+        for form_field, model_field in self.money_fields.items():
+            amount = to_minor_units(self, form_field, currency)
+            if amount == 0 and self.fields[form_field].required:
+                self.add_error(form_field, "The amount must be greater than zero.")
+            elif amount is not None:
+                setattr(self.instance, model_field, amount)
+            elif not self.fields[form_field].required:
+                setattr(self.instance, model_field, 0)
+        return data

@@ -7,39 +7,27 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 
-from backoffice.forms import MoneyAmountField, major_text, to_minor_units
+from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
 from backoffice.money import format_money
 from donors.models import Fund, Gift, GiftBatch, GiftImport
 from donors.services import batch_close, gift_record
 
 
-class BatchForm(forms.ModelForm):
+class BatchForm(MinorUnitsFormMixin, forms.ModelForm):
     expected_total_text = MoneyAmountField(label="Total on the deposit slip")
+    money_fields = {"expected_total_text": "expected_total"}
 
     class Meta:
         model = GiftBatch
         fields = ["reference", "deposited_on", "method", "currency", "expected_count", "note"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["expected_total_text"] = major_text(
-                self.instance.expected_total, self.instance.currency
-            )
 
-    def clean(self):
-        data = super().clean()
-        total = to_minor_units(self, "expected_total_text", (data.get("currency") or "").upper())
-        if total is not None:
-            self.instance.expected_total = total
-        return data
-
-
-class BatchGiftForm(forms.ModelForm):
+class BatchGiftForm(MinorUnitsFormMixin, forms.ModelForm):
     """One line of the deposit slip: who, how much, to which fund, the cheque number."""
 
     amount_text = MoneyAmountField(label="Amount")
     fund = forms.ModelChoiceField(queryset=Fund.objects.filter(is_active=True))
+    money_fields = {"amount_text": "amount"}
 
     class Meta:
         model = Gift
@@ -48,16 +36,15 @@ class BatchGiftForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial["amount_text"] = major_text(self.instance.amount, self.instance.currency)
             first = self.instance.allocations.first()
             self.initial["fund"] = first.fund_id if first else None
 
+    def amount_currency(self):
+        return self.instance.batch.currency
+
     def clean(self):
         data = super().clean()
-        batch = self.instance.batch
-        amount = to_minor_units(self, "amount_text", batch.currency)
-        if amount is not None:
-            self.instance.amount, self.instance.currency = amount, batch.currency
+        self.instance.currency = self.instance.batch.currency
         return data
 
     def _post_clean(self):

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from backoffice.forms import MoneyAmountField, major_text, to_minor_units
+from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
 from backoffice.money import format_money
 from donors.admin.filters import CurrencyFilter, ReceivedFilter
 from donors.admin.pagination import CappedCountPaginator
@@ -19,13 +19,14 @@ def _is_open(gift: Gift | None) -> bool:
     return gift is None or gift.pk is None or gift.status == Gift.Status.PENDING
 
 
-class GiftForm(forms.ModelForm):
+class GiftForm(MinorUnitsFormMixin, forms.ModelForm):
     """Amounts are typed in major units ('25.00') and stored in minor units."""
 
     amount_text = MoneyAmountField(label="Amount")
     fmv_text = MoneyAmountField(
         label="Fair market value of what the donor received", required=False
     )
+    money_fields = {"amount_text": "amount", "fmv_text": "fair_market_value"}
 
     class Meta:
         model = Gift
@@ -35,49 +36,27 @@ class GiftForm(forms.ModelForm):
             "external_reference", "notes",
         ]  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["amount_text"] = major_text(self.instance.amount, self.instance.currency)
-            self.initial["fmv_text"] = major_text(
-                self.instance.fair_market_value or None, self.instance.currency
-            )
-
     def clean(self):
         data = super().clean()
         donor = data.get("donor")
         if donor is not None and donor.is_merged:
             self.add_error("donor", f"{donor} was merged into donor #{donor.merged_into_id}.")
-        currency = (data.get("currency") or "").upper()
-        amount = to_minor_units(self, "amount_text", currency)
-        if amount == 0:
-            self.add_error("amount_text", "The amount must be greater than zero.")
-        if amount:
-            self.instance.amount = amount
-        self.instance.fair_market_value = to_minor_units(self, "fmv_text", currency) or 0
         return data
 
 
-class AllocationForm(forms.ModelForm):
+class AllocationForm(MinorUnitsFormMixin, forms.ModelForm):
     amount_text = MoneyAmountField(label="Amount")
+    money_fields = {"amount_text": "amount"}
 
     class Meta:
         model = GiftAllocation
         fields = ["fund"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["amount_text"] = major_text(
-                self.instance.amount, self.instance.gift.currency
-            )
+    def stored_currency(self):
+        return self.instance.gift.currency if self.instance.gift_id else None
 
-    def clean(self):
-        data = super().clean()
-        amount = to_minor_units(self, "amount_text", self.instance.gift.currency)
-        if amount is not None:
-            self.instance.amount = amount
-        return data
+    def amount_currency(self):
+        return self.instance.gift.currency
 
     def _post_clean(self):
         pass  # the split is checked as a whole by the formset and saved by the service
@@ -91,9 +70,10 @@ class AllocationFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
+        self.split = None  # None: leave the split as it is
+        if not _is_open(self.instance) or any(form.errors for form in self.forms):
+            return  # a posted gift's split is shown read-only and never changes
         self.split = []
-        if any(form.errors for form in self.forms):
-            return
         for form in self.forms:
             if form.cleaned_data and not form.cleaned_data.get("DELETE"):
                 self.split.append((form.cleaned_data["fund"], form.instance.amount))
@@ -322,8 +302,9 @@ class CampaignAdmin(admin.ModelAdmin):
         return format_money(campaign.goal_amount, campaign.goal_currency)
 
 
-class RecurringPlanForm(forms.ModelForm):
+class RecurringPlanForm(MinorUnitsFormMixin, forms.ModelForm):
     amount_text = MoneyAmountField(label="Amount each time")
+    money_fields = {"amount_text": "amount"}
 
     class Meta:
         model = RecurringPlan
@@ -331,20 +312,6 @@ class RecurringPlanForm(forms.ModelForm):
             "donor", "currency", "interval", "status", "method", "fund", "campaign",
             "started_on", "next_due_on", "ended_on", "external_reference",
         ]  # fmt: skip
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["amount_text"] = major_text(self.instance.amount, self.instance.currency)
-
-    def clean(self):
-        data = super().clean()
-        amount = to_minor_units(self, "amount_text", (data.get("currency") or "").upper())
-        if amount == 0:
-            self.add_error("amount_text", "The amount must be greater than zero.")
-        elif amount:
-            self.instance.amount = amount
-        return data
 
 
 @admin.register(RecurringPlan)

@@ -206,3 +206,17 @@ def test_a_recurring_plan_is_entered_in_major_units(admin_client_mfa):
     assert response.status_code == 302
     plan = RecurringPlan.objects.get()
     assert (plan.amount, plan.currency, str(plan)) == (1500, "EUR", "€15.00 monthly")
+
+
+def test_a_posted_gift_can_take_a_note_but_not_a_new_amount(admin_client_mfa):
+    gift = posted_gift(amount=2500)
+    url = reverse("admin:donors_gift_change", args=[gift.pk])
+    data = {"campaign": "", "tribute_type": "", "tribute_name": "", "soft_credit_donor": "",
+            "external_reference": "", "notes": "Thanked by phone", "amount_text": "99.00",
+            "allocations-TOTAL_FORMS": "1", "allocations-INITIAL_FORMS": "1",
+            "allocations-MIN_NUM_FORMS": "1", "allocations-MAX_NUM_FORMS": "1000",
+            "allocations-0-id": gift.allocations.get().pk, "allocations-0-gift": gift.pk}  # fmt: skip
+    response = admin_client_mfa.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    gift.refresh_from_db()
+    assert (gift.notes, gift.amount) == ("Thanked by phone", 2500)
