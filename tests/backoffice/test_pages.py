@@ -215,7 +215,8 @@ def test_a_posted_gift_can_take_a_note_but_not_a_new_amount(admin_client_mfa):
             "external_reference": "", "notes": "Thanked by phone", "amount_text": "99.00",
             "allocations-TOTAL_FORMS": "1", "allocations-INITIAL_FORMS": "1",
             "allocations-MIN_NUM_FORMS": "1", "allocations-MAX_NUM_FORMS": "1000",
-            "allocations-0-id": gift.allocations.get().pk, "allocations-0-gift": gift.pk}  # fmt: skip
+            "allocations-0-id": gift.allocations.get().pk,
+            "allocations-0-gift": gift.pk}  # fmt: skip
     response = admin_client_mfa.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     gift.refresh_from_db()
