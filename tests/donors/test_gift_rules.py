@@ -102,3 +102,15 @@ def test_voiding_needs_a_reason_keeps_the_gift_and_leaves_the_totals():
 def test_zero_decimal_currencies_are_stored_as_whole_units():
     gift = posted_gift(amount=15000, currency="JPY")
     assert gift.amount_display == "¥15,000"
+
+
+def test_rebuilding_the_totals_gives_what_the_services_kept():
+    from django.core.management import call_command
+
+    posted_gift(amount=1000, on=dt.date(2026, 1, 5))
+    posted_gift(amount=2000, on=dt.date(2026, 1, 20), currency="EUR")
+    kept = sorted(GiftMonthlyTotal.objects.values_list("month", "currency", "amount"))
+    GiftMonthlyTotal.objects.all().delete()
+    call_command("rebuild_totals", verbosity=0)
+    assert sorted(GiftMonthlyTotal.objects.values_list("month", "currency", "amount")) == kept
+    assert kept == [(dt.date(2026, 1, 1), "EUR", 2000), (dt.date(2026, 1, 1), "USD", 1000)]
