@@ -586,6 +586,16 @@ def gift_import_check(*, run: GiftImport, progress: Progress | None = None) -> I
     return report
 
 
+def gift_import_queue(*, run_id: int) -> bool:
+    """A person asked to import a checked run: mark it queued for the commit task.
+    False when it is not (or no longer) waiting, so a double click queues it once."""
+    return bool(
+        GiftImport.objects.filter(pk=run_id, status=GiftImport.Status.CHECKED).update(
+            status=GiftImport.Status.QUEUED
+        )
+    )
+
+
 def gift_import_commit(*, run: GiftImport, progress: Progress | None = None) -> ImportReport:
     """Check and write an import, all rows or none. The staff page commits a run that was
     checked first (a dry run the person read); the command may commit a new one straight

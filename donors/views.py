@@ -5,7 +5,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from donors.forms import GiftImportForm
-from donors.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, gift_import_create
+from donors.importing import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    gift_import_create,
+    gift_import_queue,
+)
 from donors.models import GiftImport
 from donors.selectors import donor_gifts
 from donors.tasks import check_gift_import, commit_gift_import
@@ -42,10 +47,7 @@ def gift_import_detail(request, pk: int):
 @require_POST
 @permission_required("donors.add_giftimport", raise_exception=True)
 def gift_import_commit_view(request, pk: int):
-    queued = GiftImport.objects.filter(pk=pk, status=GiftImport.Status.CHECKED).update(
-        status=GiftImport.Status.QUEUED
-    )
-    if not queued:
+    if not gift_import_queue(run_id=pk):
         raise Http404("This import is not waiting to be imported.")
     transaction.on_commit(lambda: commit_gift_import.enqueue(pk))
     return redirect("gift_import_detail", pk=pk)

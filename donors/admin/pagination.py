@@ -12,7 +12,3 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self.object_list[: self.CAP + 1].count()
-
-    @property
-    def is_capped(self) -> bool:
-        return self.count > self.CAP
