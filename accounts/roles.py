@@ -25,6 +25,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "donors.recurringplan": ("add", "change", "view"),
         "donors.fund": ("add", "change", "view"),
         "donors.donor": ("change", "view"),
+        "payments.stripeevent": ("change", "view"),  # change = retry a failed event
+        "payments.refundrequest": ("add", "view"),
     },
     FUNDRAISING: {
         "donors.donor": ("add", "change", "view", "merge"),
@@ -34,7 +36,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     READ_ONLY: {},
 }
-VIEWABLE_APPS = ("donors",)
+VIEWABLE_APPS = ("donors", "payments")
 
 
 def ensure_staff_groups(sender=None, apps=global_apps, **kwargs) -> None:

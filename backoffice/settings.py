@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "backoffice",
     "accounts",
     "donors",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,19 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRETS = env.list("STRIPE_WEBHOOK_SECRET", default=[])
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# A dotted path to a stripe.HTTPClient subclass: the tests' fake Stripe at the HTTP layer.
+STRIPE_HTTP_CLIENT = env.str("STRIPE_HTTP_CLIENT", default="")
+# Seconds a signed webhook stays acceptable (Stripe's own default is 300).
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+# What "cover the processing fee" adds: a percentage plus a fixed part per currency (minor
+# units), e.g. "USD:30,CAD:30,EUR:25,GBP:20". Currencies not listed get the percentage only.
+STRIPE_FEE_PERCENT = env.str("STRIPE_FEE_PERCENT", default="2.9")
+STRIPE_FEE_FIXED = env.dict("STRIPE_FEE_FIXED", cast={"value": int}, default={
+    "USD": 30, "CAD": 30, "AUD": 30, "EUR": 25, "GBP": 20, "CHF": 30,
+})  # fmt: skip
+# Amounts offered on the donation page, in major units of the chosen currency.
+DONATION_PRESETS = env.list("DONATION_PRESETS", cast=int, default=[25, 50, 100, 250])
+DONATION_CURRENCIES = env.list("DONATION_CURRENCIES", default=["USD", "CAD", "EUR", "GBP"])
 
 # --- i18n ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

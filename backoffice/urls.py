@@ -24,4 +24,5 @@ urlpatterns = [
         name="gift_import_commit",
     ),
     path("me/", donor_views.my_gifts, name="my_gifts"),
+    path("", include("payments.urls")),
 ]

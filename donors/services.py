@@ -94,6 +94,25 @@ def gift_void(*, gift: Gift, reason: str, by) -> Gift:
 
 
 @transaction.atomic
+def gift_set_refunded(*, gift: Gift, refunded_amount: int, by) -> Gift:
+    """Record how much of a gift has gone back to the donor in all (a running total, as
+    payment processors report it). The gift keeps its amount and stays on file; setting the
+    same total twice changes nothing."""
+    gift = Gift.objects.select_for_update().get(pk=gift.pk)
+    if refunded_amount < 0 or refunded_amount > gift.amount:
+        raise ValidationError(
+            {
+                "refunded_amount": f"Gift #{gift.pk} is {gift.amount_display}: "
+                f"{format_money(refunded_amount, gift.currency)} cannot be refunded."
+            }
+        )
+    if gift.refunded_amount != refunded_amount:
+        gift.refunded_amount = refunded_amount
+        changed_by(gift, by).save(update_fields=["refunded_amount"])
+    return gift
+
+
+@transaction.atomic
 def gift_update(*, gift: Gift, by, split: Split | None = None, **changes) -> Gift:
     """Change a gift. Money fields and the split only while it is pending (the model refuses
     otherwise); descriptive fields (campaign, tribute, notes...) at any time."""

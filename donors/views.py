@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.http import Http404
@@ -61,5 +63,11 @@ def my_gifts(request):
     return render(
         request,
         "donors/my_gifts.html",
-        {"donor": donor, "gifts": donor_gifts(donor_id=donor.pk)[:200]},
+        {
+            "donor": donor,
+            "gifts": donor_gifts(donor_id=donor.pk)[:200],
+            # Plans paid online (a processor reference) can be changed by the donor there.
+            "online_plans": donor.recurring_plans.exclude(external_reference=""),
+            "portal_token": uuid.uuid4().hex,
+        },
     )

@@ -33,7 +33,7 @@ class GiftForm(MinorUnitsFormMixin, forms.ModelForm):
         fields = [
             "donor", "currency", "received_on", "method", "campaign", "advantage_description",
             "property_description", "tribute_type", "tribute_name", "soft_credit_donor",
-            "external_reference", "notes",
+            "external_reference", "referral_code", "notes",
         ]  # fmt: skip
 
     def clean(self):
@@ -175,10 +175,12 @@ class GiftAdmin(SimpleHistoryAdmin):
         "tribute_name",
         "soft_credit_donor",
         "external_reference",
+        "referral_code",
         "notes",
     )
     RECORD_FIELDS = (
         "status",
+        "refunded_display",
         "posted_at",
         "voided_at",
         "void_reason",
@@ -232,6 +234,10 @@ class GiftAdmin(SimpleHistoryAdmin):
         if term.isdigit():
             match |= Q(pk=int(term))
         return queryset.filter(match), False
+
+    @admin.display(description="Refunded")
+    def refunded_display(self, gift):
+        return format_money(gift.refunded_amount, gift.currency) if gift.refunded_amount else "—"
 
     @admin.display(description="Fair market value of what the donor received")
     def fmv_display(self, gift):

@@ -108,6 +108,20 @@ class Gift(models.Model):
     external_reference = models.CharField(
         max_length=100, blank=True, help_text="Cheque number, bank reference, import id..."
     )
+    referral_code = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",  # so raw bulk inserts (the CSV import) need not name it
+        db_index=True,
+        help_text="The fan or page that brought this gift (?ref= on the donation page).",
+    )
+    refunded_amount = models.PositiveBigIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Money returned to the donor since (refunds, lost chargebacks), minor units. "
+        "The gift itself is never changed or deleted.",
+    )
     batch = models.ForeignKey(
         "donors.GiftBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="gifts"
     )
@@ -154,6 +168,10 @@ class Gift(models.Model):
                 violation_error_message="A gift with this external reference already exists.",
             ),
             models.CheckConstraint(
+                condition=models.Q(refunded_amount__lte=models.F("amount")),
+                name="gift_refund_within_amount",
+            ),
+            models.CheckConstraint(
                 condition=~models.Q(status="void") | ~models.Q(void_reason=""),
                 name="gift_void_has_reason",
             ),
@@ -173,6 +191,11 @@ class Gift(models.Model):
         """What may be receipted: the gift minus the value of what the donor received."""
         return self.amount - self.fair_market_value
 
+    @property
+    def kept_amount(self) -> int:
+        """What the organisation kept: the gift minus what went back to the donor."""
+        return self.amount - self.refunded_amount
+
     def clean(self) -> None:
         errors = {}
         if self.currency:
@@ -187,6 +210,8 @@ class Gift(models.Model):
             errors["tribute_name"] = "Name the person the tribute is for."
         if self.soft_credit_donor_id and self.soft_credit_donor_id == self.donor_id:
             errors["soft_credit_donor"] = "A soft credit goes to another donor."
+        if self.amount is not None and self.refunded_amount > self.amount:
+            errors["refunded_amount"] = "More cannot be refunded than the gift."
         if self.status == self.Status.VOID and not self.void_reason.strip():
             errors["void_reason"] = "Say why the gift is void."
         if errors:
