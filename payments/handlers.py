@@ -487,13 +487,14 @@ def _invoice_subscription(invoice: dict) -> str:
     return object_id(invoice.get("subscription") or parent.get("subscription"))
 
 
-def _invoice_payment_intent(invoice: dict) -> str:
+def _invoice_payment_intent(invoice: dict) -> str | dict:
+    """The payment intent that paid an invoice (an id, or the object when expanded)."""
     if invoice.get("payment_intent"):  # API versions before 2025-03
-        return object_id(invoice["payment_intent"])
+        return invoice["payment_intent"]
     for line in (invoice.get("payments") or {}).get("data") or []:
         paid = line.get("payment") or {}
         if paid.get("payment_intent"):
-            return object_id(paid["payment_intent"])
+            return paid["payment_intent"]
     return ""
 
 
@@ -506,11 +507,11 @@ def invoice_paid(obj: dict, event: StripeEvent, source: StripeSource) -> str:
     plan = _plan_for_subscription(sub_id, source) if sub_id else None
     if plan is None:
         return "ignored: not a recurring gift from our donation page"
-    pi_id = _invoice_payment_intent(invoice)
-    if not pi_id:
+    paid_by = _invoice_payment_intent(invoice)
+    if not paid_by:
         raise RuntimeError(f"invoice {invoice['id']} names no payment intent")
-    intent = source.fetch("payment_intent", pi_id) or {
-        "id": pi_id,
+    intent = source.fetch("payment_intent", paid_by) or {
+        "id": object_id(paid_by),
         "amount": invoice["amount_paid"],
         "amount_received": invoice["amount_paid"],
         "currency": invoice["currency"],

@@ -27,6 +27,7 @@ class StripeSource:
             "checkout.session": lambda: self._api.checkout.sessions,
             "payment_intent": lambda: self._api.payment_intents,
             "charge": lambda: self._api.charges,
+            "balance_transaction": lambda: self._api.balance_transactions,
             "refund": lambda: self._api.refunds,
             "dispute": lambda: self._api.disputes,
             "invoice": lambda: self._api.invoices,
