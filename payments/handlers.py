@@ -77,7 +77,12 @@ def _split_name(name: str) -> tuple[str, str]:
 
 
 def donor_for_customer(
-    *, customer_id: str, email: str, name: str, donation: Donation | None
+    *,
+    customer_id: str,
+    email: str,
+    name: str,
+    donation: Donation | None,
+    source: StripeSource | None = None,
 ) -> Donor:
     """The donor behind a Stripe customer: the one already linked, the signed-in donor who
     started the checkout, the donor with the same e-mail, or a new donor. The customer id is
@@ -87,6 +92,9 @@ def donor_for_customer(
         if (found := link.first()) is not None:
             return _unmerged(found.donor)
     donor = donation.donor if donation and donation.donor_id else None
+    if donor is None and not email and customer_id and source is not None:
+        customer = source.fetch("customer", customer_id)  # who it is, when the event says not
+        email, name = customer.get("email") or "", name or customer.get("name") or ""
     email = (email or "").strip().lower()
     if donor is None and email:
         donor = Donor.objects.filter(email=email).first()
@@ -146,6 +154,7 @@ def record_payment(
         email=customer_email or billing.get("email") or payment_intent.get("receipt_email") or "",
         name=customer_name or billing.get("name") or "",
         donation=donation,
+        source=source,
     )
     fund = donation.fund if donation else plan.fund
     campaign = donation.campaign if donation else plan.campaign
@@ -475,7 +484,7 @@ def _plan_for_subscription(sub_id: str, source: StripeSource, fallback: dict | N
     if donation.donor_id is None:
         donation.donor = donor_for_customer(
             customer_id=object_id(subscription.get("customer")), email="", name="",
-            donation=donation,
+            donation=donation, source=source,
         )  # fmt: skip
     donation.subscription_id = sub_id
     donation.save()

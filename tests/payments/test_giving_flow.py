@@ -69,7 +69,11 @@ def test_a_stripe_500_is_retried_with_the_same_key(client, campaign, fake_stripe
     answer = _give(client, campaign)
     assert answer.status_code == 302
     first, retry = fake_stripe.sent
-    assert first.idempotency_key == retry.idempotency_key == f"donation-{Donation.objects.get().pk}-checkout"
+    assert (
+        first.idempotency_key
+        == retry.idempotency_key
+        == f"donation-{Donation.objects.get().pk}-checkout"
+    )
 
 
 def test_stripe_down_shows_a_clear_message_and_keeps_what_was_typed(client, campaign, fake_stripe):
@@ -159,7 +163,11 @@ def test_a_lost_dispute_takes_the_money_back_and_a_won_one_gives_it_back(client,
     dispute, events = world.dispute(charge)
     deliver_all(events)
     row = Dispute.objects.get()
-    assert (row.status, row.funds_withdrawn, row.funds_reinstated) == ("needs_response", True, False)
+    assert (row.status, row.funds_withdrawn, row.funds_reinstated) == (
+        "needs_response",
+        True,
+        False,
+    )
     assert Gift.objects.get().refunded_amount == 0  # open: not lost yet
     deliver_all(world.close_dispute(dispute, won=False))
     assert Gift.objects.get().refunded_amount == 5000
@@ -180,7 +188,9 @@ def test_a_won_dispute_reinstates_the_funds(client, campaign, fake_stripe, deliv
 def test_a_monthly_gift_and_its_renewal_become_two_gifts_on_one_plan(client, campaign, fake_stripe, deliver_all):  # fmt: skip
     _give(client, campaign, frequency="month", preset="25")
     world = fake_stripe.world
-    events = world.subscribe_checkout(_session(fake_stripe), email="fan@example.net", name="Teen Fan")
+    events = world.subscribe_checkout(
+        _session(fake_stripe), email="fan@example.net", name="Teen Fan"
+    )
     deliver_all(events)
     sub = next(o for o in world.objects.values() if o["object"] == "subscription")
     deliver_all(world.renew(sub, email="fan@example.net", name="Teen Fan"))
@@ -238,7 +248,9 @@ def test_a_failed_bank_debit_records_no_gift(client, campaign, fake_stripe, deli
     assert not Gift.objects.exists()
 
 
-def test_an_expired_checkout_is_marked_and_books_nothing(client, campaign, fake_stripe, deliver_all):
+def test_an_expired_checkout_is_marked_and_books_nothing(
+    client, campaign, fake_stripe, deliver_all
+):
     _give(client, campaign)
     world, session = fake_stripe.world, _session(fake_stripe)
     session["status"] = "expired"
