@@ -50,7 +50,9 @@ class StripeWorld:
 
     def event(self, type_: str, obj: dict, previous: dict | None = None) -> dict:
         """The event Stripe sends for `obj` as it is now (a snapshot, never a live link)."""
-        data: dict = {"object": self._expanded(copy.deepcopy(obj)) if self.expand else copy.deepcopy(obj)}  # fmt: skip
+        data: dict = {
+            "object": self._expanded(copy.deepcopy(obj)) if self.expand else copy.deepcopy(obj)
+        }
         if previous:
             data["previous_attributes"] = previous
         return {
@@ -145,8 +147,13 @@ class StripeWorld:
             amount=session["amount_total"], currency=session["currency"],
             customer=customer["id"], metadata=session["metadata"], email=email, name=name,
         )  # fmt: skip
-        session.update(status="complete", payment_status="paid", customer=customer["id"],
-                       payment_intent=intent["id"], customer_details={"email": email, "name": name})  # fmt: skip
+        session.update(
+            status="complete",
+            payment_status="paid",
+            customer=customer["id"],
+            payment_intent=intent["id"],
+            customer_details={"email": email, "name": name},
+        )
         charge = self.objects[intent["latest_charge"]]
         return [
             self.event("charge.succeeded", charge),
@@ -173,8 +180,13 @@ class StripeWorld:
             }]},
             "livemode": False,
         })  # fmt: skip
-        session.update(status="complete", payment_status="paid", customer=customer["id"],
-                       subscription=sub["id"], customer_details={"email": email, "name": name})  # fmt: skip
+        session.update(
+            status="complete",
+            payment_status="paid",
+            customer=customer["id"],
+            subscription=sub["id"],
+            customer_details={"email": email, "name": name},
+        )
         events = [self.event("customer.subscription.created", sub)]
         events += self.renew(sub, email=email, name=name, first=True)
         events.append(self.event("checkout.session.completed", session))
@@ -200,7 +212,10 @@ class StripeWorld:
             }]},
             "livemode": False,
         })  # fmt: skip
-        events = [self.event("payment_intent.succeeded", intent), self.event("invoice.paid", invoice)]  # fmt: skip
+        events = [
+            self.event("payment_intent.succeeded", intent),
+            self.event("invoice.paid", invoice),
+        ]
         if not first:
             period = 31 if item["price"]["recurring"]["interval"] == "month" else 365
             item["current_period_start"] = self.clock
@@ -208,7 +223,9 @@ class StripeWorld:
             events.append(self.event("customer.subscription.updated", sub))
         return events
 
-    def refund(self, charge: dict, *, amount: int, reason: str = "requested_by_customer") -> list[dict]:  # fmt: skip
+    def refund(
+        self, charge: dict, *, amount: int, reason: str = "requested_by_customer"
+    ) -> list[dict]:
         refund = self.put({
             "id": self.new_id("re"), "object": "refund", "amount": amount,
             "currency": charge["currency"], "charge": charge["id"],
@@ -239,7 +256,9 @@ class StripeWorld:
         dispute["status"] = "won" if won else "lost"
         events = []
         if won:
-            dispute["balance_transactions"].append({"id": self.new_id("txn"), "amount": dispute["amount"]})  # fmt: skip
+            dispute["balance_transactions"].append(
+                {"id": self.new_id("txn"), "amount": dispute["amount"]}
+            )
             events.append(self.event("charge.dispute.funds_reinstated", dispute))
         events.append(self.event("charge.dispute.closed", dispute))
         return events

@@ -42,7 +42,7 @@ def nest(pairs: list[tuple[str, str]]) -> dict:
     for key, value in pairs:
         parts = re.findall(r"[^\[\]]+", key)
         node = out
-        for here, nxt in zip(parts, parts[1:], strict=False):
+        for here in parts[:-1]:
             node = node.setdefault(here, {})
         node[parts[-1]] = value
     return _lists(out)
@@ -86,9 +86,13 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
         if method == "post" and path == "/v1/checkout/sessions":
             return _ok(_create_session(world, params))
         if method == "post" and path == "/v1/billing_portal/sessions":
-            portal = {"id": world.new_id("bps"), "object": "billing_portal.session",
-                      "customer": params["customer"], "return_url": params.get("return_url"),
-                      "url": f"https://billing.stripe.com/p/session/{world.new_id('x')}"}  # fmt: skip
+            portal = {
+                "id": world.new_id("bps"),
+                "object": "billing_portal.session",
+                "customer": params["customer"],
+                "return_url": params.get("return_url"),
+                "url": f"https://billing.stripe.com/p/session/{world.new_id('x')}",
+            }
             return _ok(portal)
         if method == "post" and path == "/v1/refunds":
             charge = world.objects.get(params.get("charge", "")) or next(
@@ -102,8 +106,11 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
             world.refund(charge, amount=amount)
             return _ok(charge["refunds"]["data"][-1])
         if method == "get" and path == "/v1/refunds":
-            found = [o for o in world.objects.values()
-                     if o.get("object") == "refund" and o.get("charge") == params.get("charge")]  # fmt: skip
+            found = [
+                o
+                for o in world.objects.values()
+                if o.get("object") == "refund" and o.get("charge") == params.get("charge")
+            ]
             return _ok({"object": "list", "data": found, "has_more": False, "url": "/v1/refunds"})
         match = re.fullmatch(r"/v1/[a-z_/]+/([A-Za-z0-9_]+)", path)
         if method == "get" and match and match.group(1) in world.objects:

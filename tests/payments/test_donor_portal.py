@@ -13,8 +13,14 @@ pytestmark = pytest.mark.django_db
 def _donor_with_plan(customer_id: str):
     donor = DonorFactory(user=UserFactory())
     StripeCustomer.objects.create(customer_id=customer_id, donor=donor)
-    RecurringPlan.objects.create(donor=donor, amount=2500, currency="USD", fund=FundFactory(),
-                                 started_on="2026-01-01", external_reference=f"sub_{customer_id}")  # fmt: skip
+    RecurringPlan.objects.create(
+        donor=donor,
+        amount=2500,
+        currency="USD",
+        fund=FundFactory(),
+        started_on="2026-01-01",
+        external_reference=f"sub_{customer_id}",
+    )
     return donor
 
 

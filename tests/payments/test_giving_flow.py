@@ -104,7 +104,9 @@ def test_bad_input_is_shown_on_the_form(client, campaign, fake_stripe, changes, 
     assert not Donation.objects.exists() and not fake_stripe.sent
 
 
-def test_zero_decimal_currencies_are_charged_in_their_own_unit(client, campaign, fake_stripe, settings):  # fmt: skip
+def test_zero_decimal_currencies_are_charged_in_their_own_unit(
+    client, campaign, fake_stripe, settings
+):
     settings.DONATION_CURRENCIES = ["USD", "JPY"]
     _give(client, campaign, currency="JPY", preset="", other_amount="5000")
     assert fake_stripe.sent[0].params["line_items"][0]["price_data"]["unit_amount"] == "5000"
@@ -135,10 +137,14 @@ def test_a_one_off_gift_is_booked_once_with_fee_and_net(client, campaign, fake_s
     }
 
 
-def test_a_known_donor_is_matched_by_email_and_kept_by_customer_id(client, campaign, fake_stripe, deliver_all):  # fmt: skip
+def test_a_known_donor_is_matched_by_email_and_kept_by_customer_id(
+    client, campaign, fake_stripe, deliver_all
+):
     donor = DonorFactory(email="maya@example.net")
     _give(client, campaign)
-    deliver_all(fake_stripe.world.pay_checkout(_session(fake_stripe), email="maya@example.net", name="M O"))  # fmt: skip
+    deliver_all(
+        fake_stripe.world.pay_checkout(_session(fake_stripe), email="maya@example.net", name="M O")
+    )
     assert Gift.objects.get().donor == donor and Donor.objects.count() == 1
     assert StripeCustomer.objects.get().donor == donor
 
@@ -155,7 +161,9 @@ def test_a_refund_adjusts_the_gift_and_never_deletes_it(client, campaign, fake_s
     assert Payment.objects.get().refunds.count() == 2
 
 
-def test_a_lost_dispute_takes_the_money_back_and_a_won_one_gives_it_back(client, campaign, fake_stripe, deliver_all):  # fmt: skip
+def test_a_lost_dispute_takes_the_money_back_and_a_won_one_gives_it_back(
+    client, campaign, fake_stripe, deliver_all
+):
     _give(client, campaign)
     world = fake_stripe.world
     deliver_all(world.pay_checkout(_session(fake_stripe), email="a@example.net", name="A B"))
@@ -185,7 +193,9 @@ def test_a_won_dispute_reinstates_the_funds(client, campaign, fake_stripe, deliv
     assert Gift.objects.get().refunded_amount == 0
 
 
-def test_a_monthly_gift_and_its_renewal_become_two_gifts_on_one_plan(client, campaign, fake_stripe, deliver_all):  # fmt: skip
+def test_a_monthly_gift_and_its_renewal_become_two_gifts_on_one_plan(
+    client, campaign, fake_stripe, deliver_all
+):
     _give(client, campaign, frequency="month", preset="25")
     world = fake_stripe.world
     events = world.subscribe_checkout(
@@ -214,13 +224,22 @@ def test_a_cancelled_subscription_ends_the_plan(client, campaign, fake_stripe, d
     assert (plan.status, plan.interval) == ("cancelled", "year") and plan.ended_on is not None
 
 
-def test_a_failed_instalment_marks_the_plan_failing_until_paid(client, campaign, fake_stripe, deliver_all):  # fmt: skip
+def test_a_failed_instalment_marks_the_plan_failing_until_paid(
+    client, campaign, fake_stripe, deliver_all
+):
     _give(client, campaign, frequency="month")
     world = fake_stripe.world
     deliver_all(world.subscribe_checkout(_session(fake_stripe), email="f@example.net", name="F G"))
     sub = next(o for o in world.objects.values() if o["object"] == "subscription")
-    unpaid = world.put({"id": "in_unpaid", "object": "invoice", "status": "open", "customer": sub["customer"],
-                        "parent": {"subscription_details": {"subscription": sub["id"]}}})  # fmt: skip
+    unpaid = world.put(
+        {
+            "id": "in_unpaid",
+            "object": "invoice",
+            "status": "open",
+            "customer": sub["customer"],
+            "parent": {"subscription_details": {"subscription": sub["id"]}},
+        }
+    )
     deliver_all([world.event("invoice.payment_failed", unpaid)])
     assert RecurringPlan.objects.get().status == "failing"
     deliver_all(world.renew(sub, email="f@example.net", name="F G"))

@@ -58,8 +58,12 @@ def localstripe(settings, localstripe_url, webhook_secret):
 
 def _paid_intent(api, *, amount: int, metadata: dict):
     customer = api.customers.create(params={"email": "local@example.net", "name": "Lo Cal"})
-    card = api.payment_methods.create(params={"type": "card", "card": {
-        "number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})  # fmt: skip
+    card = api.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
     return api.payment_intents.create(params={
         "amount": amount, "currency": "eur", "customer": customer.id, "payment_method": card.id,
         "confirm": True, "metadata": metadata})  # fmt: skip
@@ -70,7 +74,9 @@ def test_a_payment_is_read_back_from_localstripe_and_booked(localstripe, campaig
                                        amount=4200, currency="EUR", frequency="once")  # fmt: skip
     intent = _paid_intent(localstripe, amount=4200, metadata={"donation_id": str(donation.pk)})
     # The event carries only what Stripe would; the handler re-reads the rest from the server.
-    event = StripeWorld().event("payment_intent.succeeded", {"id": intent.id, "object": "payment_intent", "metadata": {}})  # fmt: skip
+    event = StripeWorld().event(
+        "payment_intent.succeeded", {"id": intent.id, "object": "payment_intent", "metadata": {}}
+    )
     deliver_all([event])
     payment = Payment.objects.get()
     assert (payment.amount, payment.currency, payment.fee) == (4200, "EUR", 0)  # no fees there
@@ -78,19 +84,31 @@ def test_a_payment_is_read_back_from_localstripe_and_booked(localstripe, campaig
     assert Gift.objects.get().donor.email == "local@example.net"
 
 
-def test_staff_refund_goes_to_stripe_once_and_adjusts_the_gift(localstripe, campaign, deliver_all, finance_user):  # fmt: skip
+def test_staff_refund_goes_to_stripe_once_and_adjusts_the_gift(
+    localstripe, campaign, deliver_all, finance_user
+):
     donation = Donation.objects.create(campaign=campaign, fund=FundFactory(code="GEN"),
                                        amount=3000, currency="EUR", frequency="once")  # fmt: skip
     intent = _paid_intent(localstripe, amount=3000, metadata={"donation_id": str(donation.pk)})
-    deliver_all([StripeWorld().event("payment_intent.succeeded", {"id": intent.id, "object": "payment_intent"})])  # fmt: skip
+    deliver_all(
+        [
+            StripeWorld().event(
+                "payment_intent.succeeded", {"id": intent.id, "object": "payment_intent"}
+            )
+        ]
+    )
     payment = Payment.objects.get()
-    request = refund_request(payment=payment, amount=1200, reason="Asked by the donor", by=finance_user)  # fmt: skip
+    request = refund_request(
+        payment=payment, amount=1200, reason="Asked by the donor", by=finance_user
+    )
     assert request.refund_id.startswith("re_") and request.idempotency_key == f"refund-{request.pk}"
     charge = localstripe.charges.retrieve(payment.charge_id)
     assert charge.amount_refunded == 1200
     assert Gift.objects.get().refunded_amount == 1200
     assert Refund.objects.get().refund_id == request.refund_id
     with pytest.raises(Exception, match="can still be refunded"):
-        refund_request(payment=Payment.objects.get(), amount=1801, reason="Too much", by=finance_user)  # fmt: skip
+        refund_request(
+            payment=Payment.objects.get(), amount=1801, reason="Too much", by=finance_user
+        )
     assert RefundRequest.objects.count() == 1  # the refused request left nothing behind
     assert timezone.now()

@@ -11,7 +11,9 @@ from tests.payments.test_giving_flow import _give, _session
 pytestmark = pytest.mark.django_db
 
 
-def test_a_refund_before_its_payment_records_the_payment_from_stripe(client, campaign, fake_stripe, deliver_all):  # fmt: skip
+def test_a_refund_before_its_payment_records_the_payment_from_stripe(
+    client, campaign, fake_stripe, deliver_all
+):
     _give(client, campaign)
     world = fake_stripe.world
     paid = world.pay_checkout(_session(fake_stripe), email="a@example.net", name="A B")
@@ -25,7 +27,9 @@ def test_a_refund_before_its_payment_records_the_payment_from_stripe(client, cam
     assert Gift.objects.get().refunded_amount == 2000
 
 
-def test_an_older_event_arriving_late_does_not_undo_a_newer_state(client, campaign, fake_stripe, deliver_all):  # fmt: skip
+def test_an_older_event_arriving_late_does_not_undo_a_newer_state(
+    client, campaign, fake_stripe, deliver_all
+):
     _give(client, campaign)
     world = fake_stripe.world
     deliver_all(world.pay_checkout(_session(fake_stripe), email="a@example.net", name="A B"))
@@ -55,7 +59,9 @@ def test_offline_a_refund_of_an_unknown_payment_waits_then_runs(offline, campaig
     assert Gift.objects.get().refunded_amount == 500
 
 
-def test_a_failure_is_kept_with_its_error_and_a_retry_succeeds(client, campaign, fake_stripe, deliver_all):  # fmt: skip
+def test_a_failure_is_kept_with_its_error_and_a_retry_succeeds(
+    client, campaign, fake_stripe, deliver_all
+):
     _give(client, campaign)
     world = fake_stripe.world
     events = world.pay_checkout(_session(fake_stripe), email="a@example.net", name="A B")
@@ -71,16 +77,22 @@ def test_a_failure_is_kept_with_its_error_and_a_retry_succeeds(client, campaign,
     assert not StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).exists()
 
 
-def test_processing_a_processed_event_again_changes_nothing(client, campaign, fake_stripe, deliver_all):  # fmt: skip
+def test_processing_a_processed_event_again_changes_nothing(
+    client, campaign, fake_stripe, deliver_all
+):
     _give(client, campaign)
-    deliver_all(fake_stripe.world.pay_checkout(_session(fake_stripe), email="a@example.net", name="A"))  # fmt: skip
+    deliver_all(
+        fake_stripe.world.pay_checkout(_session(fake_stripe), email="a@example.net", name="A")
+    )
     event = StripeEvent.objects.get(type="payment_intent.succeeded")
     before = len(fake_stripe.sent)
     assert event_process(event_id=event.pk).attempts == 1
     assert len(fake_stripe.sent) == before  # not even a read
 
 
-def test_staff_see_events_and_retry_failed_ones(finance_client, campaign, fake_stripe, deliver_all, django_capture_on_commit_callbacks):  # fmt: skip
+def test_staff_see_events_and_retry_failed_ones(
+    finance_client, campaign, fake_stripe, deliver_all, django_capture_on_commit_callbacks
+):
     _give(finance_client, campaign)
     events = fake_stripe.world.pay_checkout(_session(fake_stripe), email="a@example.net", name="A")
     fake_stripe.fail_next = [500] * 9

@@ -14,9 +14,18 @@ pytestmark = pytest.mark.django_db
 
 
 def _event(type_="payout.paid"):
-    return StripeWorld().event(type_, {"id": "po_1", "object": "payout", "amount": 1000,
-                                       "currency": "usd", "status": "paid",
-                                       "arrival_date": 1795500000, "created": 1795400000})  # fmt: skip
+    return StripeWorld().event(
+        type_,
+        {
+            "id": "po_1",
+            "object": "payout",
+            "amount": 1000,
+            "currency": "usd",
+            "status": "paid",
+            "arrival_date": 1795500000,
+            "created": 1795400000,
+        },
+    )
 
 
 def _post(client, body: str, header: str | None):
