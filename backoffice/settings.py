@@ -154,6 +154,9 @@ TASKS = {"default": _TASK_BACKENDS[TASK_BACKEND]}
 if TASK_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
+    # django-tasks-rq needs its own Job class in the worker; set here so that a plain
+    # `manage.py rqworker` works.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
 # --- e-mail ----------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
