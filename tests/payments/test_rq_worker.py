@@ -31,7 +31,8 @@ def _redis_answers() -> bool:
 def _database_url() -> str | None:
     s = connection.settings_dict
     if connection.vendor == "postgresql":
-        return f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"  # fmt: skip
+        user, host, port = s["USER"] or "postgres", s["HOST"] or "127.0.0.1", s["PORT"] or 5432
+        return f"postgres://{user}@{host}:{port}/{s['NAME']}"
     name = str(s["NAME"])
     if "memory" in name or not name:
         return None
