@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-postgres lint format bench demo-code clean
+.PHONY: demo test test-postgres lint format bench demo-code simulate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ demo: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make simulate: while `make demo` runs, play a signed Stripe story into its webhook endpoint.
+simulate: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py stripe_simulate
 
 ## make demo-code: the current second-factor code of the demo staff accounts.
 demo-code: $(STAMP)

@@ -166,7 +166,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Stripe (used from the Stripe issue on) -------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
-STRIPE_WEBHOOK_SECRETS = env.list("STRIPE_WEBHOOK_SECRET", default=[])
+# More than one during a secret rotation. In DEBUG (the demo) a local-only secret stands in,
+# so that `manage.py stripe_simulate` can sign its events.
+STRIPE_WEBHOOK_SECRETS = env.list(
+    "STRIPE_WEBHOOK_SECRET", default=["whsec_demo_local_only"] if DEBUG else []
+)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 # A dotted path to a stripe.HTTPClient subclass: the tests' fake Stripe at the HTTP layer.
 STRIPE_HTTP_CLIENT = env.str("STRIPE_HTTP_CLIENT", default="")

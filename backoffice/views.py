@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from backoffice.charts import Bar, bar_chart_svg
 from backoffice.money import format_money
+from donors.models import Campaign
 from donors.selectors import staff_home
 
 
@@ -30,7 +31,10 @@ def home(request):
         )
         for currency, series in data.monthly.items()
     ]
-    return render(request, "backoffice/home.html", {"data": data, "charts": charts})
+    # Public donation pages, one per top-level campaign (the page accepts any active one).
+    pages = Campaign.objects.filter(is_active=True, parent__isnull=True).order_by("name")
+    context = {"data": data, "charts": charts, "donation_pages": pages}
+    return render(request, "backoffice/home.html", context)
 
 
 @login_not_required

@@ -285,3 +285,34 @@ def test_payouts_are_stored_for_reconciliation(fake_stripe, deliver_all):
     payout = Payout.objects.get()
     assert (payout.amount, payout.currency, payout.status) == (123456, "USD", "paid")
     assert payout.reconciliation_status == "completed"
+
+
+def test_without_stripe_the_page_says_so_and_takes_nothing(client, campaign, offline):
+    page = client.get(reverse("give", args=["hfma"]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "Stripe is not configured" in text
+    assert "stripe_simulate" in text and "disabled" in text
+    _give(client, campaign)
+    assert not Donation.objects.exists()
+
+
+def test_the_page_is_public_keeps_the_referral_and_unknown_campaigns_404(
+    client, campaign, fake_stripe
+):
+    page = client.get(reverse("give", args=["hfma"]) + "?ref=fan-ana")
+    assert page.status_code == 200 and 'value="fan-ana"' in page.content.decode()
+    assert client.get(reverse("give", args=["no-such-campaign"])).status_code == 404
+
+
+def test_the_thanks_page_shows_the_donation(client, campaign, fake_stripe):
+    _give(client, campaign)
+    donation = Donation.objects.get()
+    page = client.get(
+        reverse("give_thanks", args=["hfma"]), {"session_id": donation.checkout_session_id}
+    )
+    assert "$50.00" in page.content.decode()
+
+
+def test_staff_home_links_the_donation_pages(finance_client, campaign):
+    page = finance_client.get("/").content.decode()
+    assert reverse("give", args=["hfma"]) in page

@@ -1,0 +1,43 @@
+"""`manage.py stripe_simulate` plays a whole story into a running server's endpoint."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from donors.models import Gift, RecurringPlan
+from payments.models import Dispute, Payout, StripeEvent
+from tests.factories import CampaignFactory, FundFactory
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_simulated_story_lands_in_the_books(live_server, settings, offline):
+    FundFactory(code="GEN")
+    CampaignFactory(code="hfma", name="Human Freedom Music Awards")
+    out = io.StringIO()
+    call_command("stripe_simulate", url=f"{live_server.url}/stripe/webhook/", stdout=out,
+                 verbosity=0)  # fmt: skip
+    assert "all accepted" in out.getvalue()
+    assert not StripeEvent.objects.exclude(status__in=["processed", "ignored"]).exists()
+    one_off = Gift.objects.get(referral_code="fan-jaylen")
+    assert (one_off.amount, one_off.refunded_amount) == (5000, 2000)
+    assert one_off.payment.fee is not None and one_off.payment.net == 5000 - one_off.payment.fee
+    plan = RecurringPlan.objects.get()
+    assert (plan.amount, plan.gifts.count()) == (1500, 2)
+    stolen = Gift.objects.get(amount=25000)
+    assert stolen.refunded_amount == 25000 and Dispute.objects.get().status == "lost"
+    assert Payout.objects.get().status == "paid"
+
+
+@pytest.mark.django_db
+def test_without_demo_data_it_says_what_to_do(offline):
+    with pytest.raises(CommandError, match="seed_demo"):
+        call_command("stripe_simulate", url="http://127.0.0.1:9/", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_an_unreachable_server_is_named(offline):
+    FundFactory(code="GEN")
+    CampaignFactory(code="hfma")
+    with pytest.raises(CommandError, match="is `make demo` running"):
+        call_command("stripe_simulate", url="http://127.0.0.1:9/stripe/webhook/", verbosity=0)
