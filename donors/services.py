@@ -24,7 +24,7 @@ from donors.models import (
     PossibleDuplicate,
     RecurringPlan,
 )
-from donors.totals import refresh_months
+from donors.totals import add_posted_gift, refresh_months
 
 Split = Sequence[tuple[Fund, int]]
 
@@ -74,7 +74,7 @@ def gift_post(*, gift: Gift, by) -> Gift:
     gift.status = Gift.Status.POSTED
     gift.posted_at = timezone.now()
     changed_by(gift, by).save()
-    refresh_months([gift.received_on])
+    add_posted_gift(gift)
     return gift
 
 
