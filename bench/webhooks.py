@@ -67,7 +67,7 @@ def main() -> None:
     client = Client()
     latencies = []
     started = time.perf_counter()
-    for body, header in tqdm(list(zip(bodies, headers)), desc="Sending", unit="event"):
+    for body, header in tqdm(list(zip(bodies, headers, strict=True)), desc="Sending", unit="event"):
         t0 = time.perf_counter()
         answer = client.post("/stripe/webhook/", data=body, content_type="application/json",
                              HTTP_STRIPE_SIGNATURE=header)  # fmt: skip
