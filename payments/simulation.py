@@ -68,7 +68,7 @@ class StripeWorld:
         }
 
     def _expanded(self, obj: dict, depth: int = 0) -> dict:
-        if depth > 3:
+        if depth > 6:
             return obj
         for key, value in list(obj.items()):
             if key in _REFERENCES and isinstance(value, str) and value in self.objects:

@@ -24,6 +24,7 @@ def test_the_simulated_story_lands_in_the_books(live_server, settings, offline):
     assert one_off.payment.fee is not None and one_off.payment.net == 5000 - one_off.payment.fee
     plan = RecurringPlan.objects.get()
     assert (plan.amount, plan.gifts.count()) == (1500, 2)
+    assert all(g.payment.fee for g in plan.gifts.all())  # instalments carry Stripe's fee too
     stolen = Gift.objects.get(amount=25000)
     assert stolen.refunded_amount == 25000 and Dispute.objects.get().status == "lost"
     assert Payout.objects.get().status == "paid"
