@@ -102,8 +102,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("SQLITE_TEST_NAME", default="")
     if not DATABASES["default"]["TEST"]["NAME"]:
         del DATABASES["default"]["TEST"]["NAME"]
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Keep connections between requests and between tasks: a task worker calls
+# close_old_connections() around every task, and reconnecting (with SQLite's PRAGMAs, or a
+# PostgreSQL handshake) cost more than many a task.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

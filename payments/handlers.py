@@ -63,7 +63,9 @@ def _donation_from_metadata(metadata: dict | None) -> Donation | None:
     raw = (metadata or {}).get("donation_id")
     if not raw or not str(raw).isdigit():
         return None
-    return Donation.objects.select_for_update().filter(pk=int(raw)).first()
+    # Locked so that two events about one payment, processed at once, record it once.
+    rows = Donation.objects.select_for_update(of=("self",)).select_related("fund", "campaign")
+    return rows.filter(pk=int(raw)).first()
 
 
 # --- donors ----------------------------------------------------------------------------
@@ -104,9 +106,10 @@ def donor_for_customer(
         donor.email = email or None
         donor.save()
     donor = _unmerged(donor)
-    if customer_id:
-        StripeCustomer.objects.get_or_create(
-            customer_id=customer_id, defaults={"donor": donor, "email": email}
+    if customer_id:  # one statement; a concurrent first link wins, and both name one donor
+        StripeCustomer.objects.bulk_create(
+            [StripeCustomer(customer_id=customer_id, donor=donor, email=email)],
+            ignore_conflicts=True,
         )
     return donor
 
@@ -251,6 +254,13 @@ def checkout_completed(obj: dict, event: StripeEvent, source: StripeSource) -> s
     details = session.get("customer_details") or {}
     email, name = details.get("email") or "", details.get("name") or ""
     donation.checkout_session_id = donation.checkout_session_id or session["id"]
+    paid_by = object_id(session.get("payment_intent"))
+    done = Payment.objects.filter(payment_intent_id=paid_by).select_related("gift").first()
+    if paid_by and done is not None:  # payment_intent.succeeded came first and booked it
+        donation.donor_id = donation.donor_id or done.gift.donor_id
+        donation.status = Donation.Status.PAID
+        donation.save()
+        return f"gift #{done.gift_id} already recorded"
     customer_id = object_id(session.get("customer"))
     if donation.donor_id is None or customer_id:
         donation.donor = donor_for_customer(
@@ -311,8 +321,9 @@ def payment_intent_succeeded(obj: dict, event: StripeEvent, source: StripeSource
     if intent.get("status") != "succeeded":
         return f"ignored: payment intent is {intent.get('status')} now"
     payment, created = record_payment(payment_intent=intent, source=source, donation=donation)
-    if donation.status != Donation.Status.PAID:
+    if donation.status != Donation.Status.PAID or donation.donor_id is None:
         donation.status = Donation.Status.PAID
+        donation.donor_id = donation.donor_id or payment.gift.donor_id
         donation.save()
     return f"gift #{payment.gift_id} {'recorded' if created else 'already recorded'}"
 

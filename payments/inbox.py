@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from payments.models import StripeEvent
 
@@ -81,9 +82,13 @@ def _check_shape(event: object) -> None:
 
 
 def event_store(*, body: bytes, event: dict) -> Stored:
-    """Store a verified event once, and queue its processing after the commit."""
+    """Store a verified event once, and queue its processing after the commit. An event of a
+    type no handler takes (Stripe sends many: charge.succeeded, customer.created...) is kept
+    as ignored at once, without a task."""
+    from payments.handlers import HANDLERS
     from payments.tasks import process_stripe_event
 
+    handled = event["type"] in HANDLERS
     try:
         with transaction.atomic():
             stored = StripeEvent.objects.create(
@@ -94,8 +99,12 @@ def event_store(*, body: bytes, event: dict) -> Stored:
                 api_version=str(event.get("api_version") or "")[:40],
                 created=dt.datetime.fromtimestamp(event["created"], tz=dt.UTC),
                 body=body.decode("utf-8"),
+                status=StripeEvent.Status.RECEIVED if handled else StripeEvent.Status.IGNORED,
+                outcome="" if handled else "no handler for this type",
+                processed_at=None if handled else timezone.now(),
             )
-            transaction.on_commit(lambda: process_stripe_event.enqueue(stored.pk))
+            if handled:
+                transaction.on_commit(lambda: process_stripe_event.enqueue(stored.pk))
     except IntegrityError:
         # Delivered before (or right now by a concurrent request): the first one counts.
         return Stored(StripeEvent.objects.get(stripe_id=event["id"]), created=False)

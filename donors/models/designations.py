@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from backoffice.audit import audited
 from backoffice.money import validate_currency
 
 code_validator = RegexValidator(
@@ -24,7 +24,7 @@ class Fund(models.Model):
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
 
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         ordering = ["code"]

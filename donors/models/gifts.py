@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Sum
-from simple_history.models import HistoricalRecords
 
+from backoffice.audit import audited
 from backoffice.money import format_money, is_known_currency, validate_currency
 from backoffice.validation import clean_before_save
 
@@ -144,7 +144,7 @@ class Gift(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         ordering = ["-received_on", "-id"]
@@ -256,7 +256,7 @@ class GiftAllocation(models.Model):
     fund = models.ForeignKey("donors.Fund", on_delete=models.PROTECT, related_name="allocations")
     amount = models.PositiveBigIntegerField(validators=[positive_amount])
 
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         ordering = ["id"]
@@ -326,7 +326,7 @@ class RecurringPlan(models.Model):
     external_reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         ordering = ["-started_on", "-id"]

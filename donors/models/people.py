@@ -9,7 +9,8 @@ from babel import Locale
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from simple_history.models import HistoricalRecords
+
+from backoffice.audit import audited
 
 
 def _fold(text: str) -> str:
@@ -112,7 +113,7 @@ class Donor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["match_key", "updated_at"])
+    history = audited(excluded_fields=["match_key", "updated_at"])
 
     class Meta:
         ordering = ["last_name", "first_name", "organisation_name", "id"]
