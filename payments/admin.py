@@ -7,7 +7,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -140,7 +140,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     def refund_view(self, request, pk: int):
         if not request.user.has_perm("payments.add_refundrequest"):
-            raise PermissionError
+            raise PermissionDenied
         payment = get_object_or_404(Payment, pk=pk)
         left = payment.amount - payment.amount_refunded - payment.disputed_amount_lost
         form = RefundForm(

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.money import format_money
-from donors.models import Campaign, Donor, Fund, Gift
+from donors.models import Campaign, Donor, Fund
 from payments.handlers import HANDLERS, WaitForPayment, _settle_gift_refunds
 from payments.models import Donation, Payment, Refund, RefundRequest, StripeCustomer, StripeEvent
 from payments.source import StripeSource
@@ -264,9 +264,3 @@ def customer_portal_url(*, donor: Donor, return_url: str, request_token: str) ->
             "We could not open the payment portal just now. Please try again in a minute."
         ) from exc
     return session.url
-
-
-def donor_has_online_plans(donor: Donor) -> bool:
-    return Gift.objects.filter(donor=donor, payment__isnull=False).exists() or bool(
-        _customer_of(donor)
-    )
