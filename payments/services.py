@@ -153,7 +153,7 @@ def event_process(*, event_id: int) -> StripeEvent:
         event.processed_at = timezone.now()
         if handler is None:
             event.status, event.outcome, event.error = StripeEvent.Status.IGNORED, "", ""
-            event.save()
+            event.save(update_fields=_PROCESSING_FIELDS)
             return event
         try:
             with transaction.atomic():
@@ -170,8 +170,12 @@ def event_process(*, event_id: int) -> StripeEvent:
             ignored = outcome.startswith("ignored")
             event.status = StripeEvent.Status.IGNORED if ignored else StripeEvent.Status.PROCESSED
             event.outcome, event.error, event.waiting_for = outcome[:300], "", ""
-        event.save()
+        event.save(update_fields=_PROCESSING_FIELDS)
         return event
+
+
+# What processing changes on an event (the body, as signed, is never rewritten).
+_PROCESSING_FIELDS = ["status", "attempts", "processed_at", "outcome", "error", "waiting_for"]
 
 
 def event_retry(*, event: StripeEvent) -> bool:

@@ -124,3 +124,27 @@ def test_read_only_staff_cannot_retry(client, db):
     login_with_second_factor(client, user)
     page = client.get(reverse("admin:payments_stripeevent_changelist"))
     assert page.status_code == 200 and 'value="retry"' not in page.content.decode()
+
+
+def test_the_retry_command_heals_failures_after_an_outage(
+    client, campaign, fake_stripe, deliver_all, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+    import io
+
+    from django.core.management import call_command
+
+    _give(client, campaign)
+    events = fake_stripe.world.pay_checkout(_session(fake_stripe), email="a@example.net", name="A")
+    fake_stripe.fail_next = [500] * 9
+    deliver_all(events)
+    assert StripeEvent.objects.filter(status="failed").count() == 2
+    fake_stripe.fail_next = []
+    out = io.StringIO()
+    call_command("retry_stripe_events", stdout=out)  # too recent: left alone
+    assert out.getvalue().startswith("0 events queued")
+    StripeEvent.objects.update(processed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("retry_stripe_events", stdout=out)
+    assert Gift.objects.count() == 1
+    assert not StripeEvent.objects.filter(status="failed").exists()
