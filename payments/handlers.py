@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 
 from donors.models import Donor, Gift, RecurringPlan
@@ -28,6 +27,7 @@ from payments.models import (
     StripeCustomer,
     StripeEvent,
 )
+from payments.queue import schedule_drain
 from payments.source import StripeSource
 from payments.stripe_api import object_id
 
@@ -201,16 +201,10 @@ def record_payment(
 
 def _wake_waiting(*ids: str) -> None:
     """Events that arrived before this payment was recorded run again after the commit."""
-    from payments.tasks import process_stripe_event
-
     ids = [i for i in ids if i]
-    waiting = list(
-        StripeEvent.objects.filter(
-            status=StripeEvent.Status.WAITING, waiting_for__in=ids
-        ).values_list("pk", flat=True)
-    )
-    for pk in waiting:
-        transaction.on_commit(lambda pk=pk: process_stripe_event.enqueue(pk))
+    woken = StripeEvent.objects.filter(status=StripeEvent.Status.WAITING, waiting_for__in=ids)
+    if woken.update(status=StripeEvent.Status.RECEIVED, waiting_for=""):
+        schedule_drain()
 
 
 def _payment_for(*, charge_id: str, payment_intent_id: str, source: StripeSource) -> Payment:

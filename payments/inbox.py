@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from payments.models import StripeEvent
+from payments.queue import schedule_drain
 
 MAX_BODY_BYTES = 512 * 1024  # Stripe's events are far smaller; anything bigger is not Stripe
 
@@ -82,11 +83,10 @@ def _check_shape(event: object) -> None:
 
 
 def event_store(*, body: bytes, event: dict) -> Stored:
-    """Store a verified event once, and queue its processing after the commit. An event of a
+    """Store a verified event once; a drain task processes it after the commit. An event of a
     type no handler takes (Stripe sends many: charge.succeeded, customer.created...) is kept
     as ignored at once, without a task."""
     from payments.handlers import HANDLERS
-    from payments.tasks import process_stripe_event
 
     handled = event["type"] in HANDLERS
     try:
@@ -104,7 +104,7 @@ def event_store(*, body: bytes, event: dict) -> Stored:
                 processed_at=None if handled else timezone.now(),
             )
             if handled:
-                transaction.on_commit(lambda: process_stripe_event.enqueue(stored.pk))
+                schedule_drain()
     except IntegrityError:
         # Delivered before (or right now by a concurrent request): the first one counts.
         return Stored(StripeEvent.objects.get(stripe_id=event["id"]), created=False)

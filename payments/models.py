@@ -60,6 +60,16 @@ class StripeEvent(models.Model):
         return f"{self.type} {self.stripe_id}"
 
 
+class EventQueue(models.Model):
+    """One row: whether a drain of received events is already queued. Webhook deliveries
+    then queue one task between them instead of one each (see services.events_drain)."""
+
+    drain_pending = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return "drain queued" if self.drain_pending else "idle"
+
+
 class Donation(models.Model):
     """One visit to the donation page that went on to Stripe Checkout."""
 

@@ -18,6 +18,7 @@ from backoffice.money import format_money
 from donors.models import Campaign, Donor, Fund
 from payments.handlers import HANDLERS, WaitForPayment, _settle_gift_refunds
 from payments.models import Donation, Payment, Refund, RefundRequest, StripeCustomer, StripeEvent
+from payments.queue import drain_started, schedule_drain
 from payments.source import StripeSource
 from payments.stripe_api import as_dict, object_id, stripe_client
 
@@ -178,14 +179,34 @@ def event_process(*, event_id: int) -> StripeEvent:
 _PROCESSING_FIELDS = ["status", "attempts", "processed_at", "outcome", "error", "waiting_for"]
 
 
+def events_drain(*, batch: int = 500) -> int:
+    """Process every received event, oldest first, each in its own transaction, until none
+    is left. Returns how many were processed. Safe to run in several workers at once: each
+    event is locked while it is processed and skipped once done."""
+    done = 0
+    while True:
+        drain_started()
+        pending = list(
+            StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED)
+            .order_by("id")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not pending:
+            return done
+        for pk in pending:
+            event_process(event_id=pk)
+        done += len(pending)
+
+
 def event_retry(*, event: StripeEvent) -> bool:
     """Queue a failed or waiting event again. Returns False for one already processed."""
-    from payments.tasks import process_stripe_event
-
-    if event.status not in (StripeEvent.Status.FAILED, StripeEvent.Status.WAITING):
-        return False
-    transaction.on_commit(lambda: process_stripe_event.enqueue(event.pk))
-    return True
+    with transaction.atomic():
+        queued = StripeEvent.objects.filter(
+            pk=event.pk, status__in=[StripeEvent.Status.FAILED, StripeEvent.Status.WAITING]
+        ).update(status=StripeEvent.Status.RECEIVED)
+        if queued:
+            schedule_drain()
+    return bool(queued)
 
 
 # --- refunds ----------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 from django_tasks import task
 
-from payments.services import event_process
+from payments.services import events_drain
 
 
 @task()
-def process_stripe_event(event_id: int) -> None:
-    event_process(event_id=event_id)  # idempotent: a processed event is left alone
+def drain_stripe_events() -> None:
+    events_drain()  # idempotent: processed events are left alone

@@ -1,0 +1,32 @@
+"""The queue of received Stripe events. The RECEIVED rows are the work; one task drains
+them, oldest first. Each delivery makes sure a drain is queued after its commit, but queues
+a task only when none is pending, so a burst of deliveries costs one task, not one each.
+
+Why nothing is stranded: a delivery locks the EventQueue row for the rest of its
+transaction. A drain clears `drain_pending` (waiting for that lock) before each read of
+the received events, so it either sees the delivery's event, or the delivery saw
+`drain_pending` cleared and queued a new drain.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from payments.models import EventQueue
+
+
+def schedule_drain() -> None:
+    """Within the caller's transaction: see that a drain runs after it commits."""
+    from payments.tasks import drain_stripe_events
+
+    queue, _ = EventQueue.objects.select_for_update().get_or_create(pk=1)
+    if not queue.drain_pending:
+        EventQueue.objects.filter(pk=1).update(drain_pending=True)
+        transaction.on_commit(drain_stripe_events.enqueue)
+
+
+def drain_started() -> None:
+    """Clear the flag before reading the received events (its own transaction)."""
+    with transaction.atomic():
+        EventQueue.objects.select_for_update().get_or_create(pk=1)
+        EventQueue.objects.filter(pk=1).update(drain_pending=False)
