@@ -52,7 +52,10 @@ def gift_record(*, gift: Gift, split: Split, by, post: bool = True) -> Gift:
     changed_by(gift, by).save()
     _write_split(gift=gift, split=split, by=by)
     if post:
-        gift_post(gift=gift, by=by)
+        # This transaction has just written the gift (pending) and its checked split, so
+        # the model need not read them back before posting (see Gift.save).
+        gift._split_just_written = True
+        gift_post(gift=gift, by=by, split=split)
     return gift
 
 
@@ -62,19 +65,24 @@ def _write_split(*, gift: Gift, split: Split, by) -> None:
     errors = split_errors(gift.amount, gift.currency, [(f.code, a) for f, a in split])
     if errors:
         raise ValidationError({"allocations": errors})
-    for fund, amount in split:
-        changed_by(GiftAllocation(gift=gift, fund=fund, amount=amount), by).save()
+    # The gift is pending (new, or checked by gift_update) and the split was just checked,
+    # so the rows and their history go in with one statement each rather than through
+    # GiftAllocation.save, which reads the gift back to guard other callers.
+    parts = GiftAllocation.objects.bulk_create(
+        [GiftAllocation(gift=gift, fund=fund, amount=amount) for fund, amount in split]
+    )
+    GiftAllocation.history.bulk_history_create(parts, default_user=by)
 
 
 @transaction.atomic
-def gift_post(*, gift: Gift, by) -> Gift:
+def gift_post(*, gift: Gift, by, split: Split | None = None) -> Gift:
     """Put a pending gift in the books. Its split must add up; its money is then frozen."""
     if gift.status != Gift.Status.PENDING:
         raise ValidationError(f"Gift #{gift.pk} is {gift.status}, not pending.")
     gift.status = Gift.Status.POSTED
     gift.posted_at = timezone.now()
     changed_by(gift, by).save()
-    add_posted_gift(gift)
+    add_posted_gift(gift, split=[(f.pk, a) for f, a in split] if split is not None else None)
     return gift
 
 

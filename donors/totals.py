@@ -60,11 +60,14 @@ def refresh_months(days: Iterable[dt.date]) -> None:
         )
 
 
-def add_posted_gift(gift: Gift) -> None:
-    """Add one newly posted gift's split to its month's totals. Readers sum the rows, so a
-    second row for the same key (two workers posting at once) still adds up right."""
+def add_posted_gift(gift: Gift, split: list[tuple[int, int]] | None = None) -> None:
+    """Add one newly posted gift's split ([(fund id, amount)], read from the database when
+    not given) to its month's totals. Readers sum the rows, so a second row for the same
+    key (two workers posting at once) still adds up right."""
     month = month_of(gift.received_on)
-    for fund_id, amount in gift.allocations.values_list("fund_id", "amount"):
+    if split is None:
+        split = list(gift.allocations.values_list("fund_id", "amount"))
+    for fund_id, amount in split:
         key = {"month": month, "currency": gift.currency, "fund_id": fund_id,
                "campaign_id": gift.campaign_id}  # fmt: skip
         added = GiftMonthlyTotal.objects.filter(**key).update(

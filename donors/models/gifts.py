@@ -240,12 +240,16 @@ class Gift(models.Model):
         """Validates like a form would: bad amounts, currencies and splits never reach the
         database, whichever code path saves the gift."""
         clean_before_save(self)
-        if self.pk:
+        # Set only by donors.services.gift_record, which has just written this gift
+        # (pending) and its checked split in the same transaction: nothing to read back.
+        just_written = self.__dict__.pop("_split_just_written", False)
+        if self.pk and not just_written:
             self._check_frozen()
         if self.status == self.Status.POSTED:
             if not self.pk:
                 raise ValidationError("A gift is created pending, split across funds, then posted.")
-            self.check_split()
+            if not just_written:
+                self.check_split()
         super().save(*args, **kwargs)
 
 

@@ -114,3 +114,23 @@ def test_rebuilding_the_totals_gives_what_the_services_kept():
     call_command("rebuild_totals", verbosity=0)
     assert sorted(GiftMonthlyTotal.objects.values_list("month", "currency", "amount")) == kept
     assert kept == [(dt.date(2026, 1, 1), "EUR", 2000), (dt.date(2026, 1, 1), "USD", 1000)]
+
+
+def test_recording_a_gift_audits_the_gift_and_each_part_of_its_split(finance_user):
+    gen, mat = FundFactory(code="GEN"), FundFactory(code="MAT", name="MAT")
+    gift = Gift(donor=DonorFactory(), amount=3000, currency="USD",
+                received_on=dt.date(2026, 2, 1), method="cheque")  # fmt: skip
+    gift_record(gift=gift, split=[(gen, 1000), (mat, 2000)], by=finance_user)
+    assert [h.status for h in gift.history.order_by("history_id")] == ["pending", "posted"]
+    parts = GiftAllocation.history.filter(gift_id=gift.pk)
+    assert sorted(p.amount for p in parts) == [1000, 2000]
+    assert {p.history_user for p in parts} == {finance_user}
+    assert {h.history_user for h in gift.history.all()} == {finance_user}
+
+
+def test_a_split_that_does_not_add_up_is_refused_and_nothing_is_written():
+    gift = Gift(donor=DonorFactory(), amount=3000, currency="USD",
+                received_on=dt.date(2026, 2, 1), method="cash")  # fmt: skip
+    with pytest.raises(ValidationError, match="adds up to"):
+        gift_record(gift=gift, split=[(FundFactory(code="GEN"), 2999)], by=None)
+    assert not Gift.objects.exists() and not GiftAllocation.objects.exists()
