@@ -64,8 +64,7 @@ def _donation_from_metadata(metadata: dict | None) -> Donation | None:
     if not raw or not str(raw).isdigit():
         return None
     # Locked so that two events about one payment, processed at once, record it once.
-    rows = Donation.objects.select_for_update(of=("self",)).select_related("fund", "campaign")
-    return rows.filter(pk=int(raw)).first()
+    return Donation.objects.select_for_update().filter(pk=int(raw)).first()
 
 
 # --- donors ----------------------------------------------------------------------------
@@ -249,12 +248,14 @@ def checkout_completed(obj: dict, event: StripeEvent, source: StripeSource) -> s
     email, name = details.get("email") or "", details.get("name") or ""
     donation.checkout_session_id = donation.checkout_session_id or session["id"]
     paid_by = object_id(session.get("payment_intent"))
-    done = Payment.objects.filter(payment_intent_id=paid_by).select_related("gift").first()
-    if paid_by and done is not None:  # payment_intent.succeeded came first and booked it
-        donation.donor_id = donation.donor_id or done.gift.donor_id
+    done = Payment.objects.filter(payment_intent_id=paid_by).values_list(
+        "gift_id", "gift__donor_id"
+    )
+    if paid_by and (booked := done.first()) is not None:  # payment_intent.succeeded was first
+        donation.donor_id = donation.donor_id or booked[1]
         donation.status = Donation.Status.PAID
-        donation.save()
-        return f"gift #{done.gift_id} already recorded"
+        donation.save(update_fields=["donor", "status", "checkout_session_id", "updated_at"])
+        return f"gift #{booked[0]} already recorded"
     customer_id = object_id(session.get("customer"))
     if donation.donor_id is None or customer_id:
         donation.donor = donor_for_customer(
@@ -318,7 +319,7 @@ def payment_intent_succeeded(obj: dict, event: StripeEvent, source: StripeSource
     if donation.status != Donation.Status.PAID or donation.donor_id is None:
         donation.status = Donation.Status.PAID
         donation.donor_id = donation.donor_id or payment.gift.donor_id
-        donation.save()
+        donation.save(update_fields=["status", "donor", "updated_at"])
     return f"gift #{payment.gift_id} {'recorded' if created else 'already recorded'}"
 
 

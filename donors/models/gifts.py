@@ -230,6 +230,16 @@ class Gift(models.Model):
         if stored["status"] == self.Status.VOID and self.status != self.Status.VOID:
             raise ValidationError(f"Gift #{self.pk} is void and cannot be posted again.")
 
+    def _nothing_to_read_back(self, update_fields) -> bool:
+        """True when the stored money need not be read back before saving: the caller is
+        donors.services.gift_record, which has just written this gift (pending) and its
+        checked split in this transaction; or the save writes none of the money (the
+        refunded total, notes), so it cannot unfreeze it."""
+        if self.__dict__.pop("_split_just_written", False):
+            return True
+        money = {"status", *self.FINANCIAL_FIELDS}
+        return update_fields is not None and not money & set(update_fields)
+
     def check_split(self) -> None:
         parts = self.allocations.values_list("fund__code", "amount")
         errors = split_errors(self.amount, self.currency, parts)
@@ -240,16 +250,13 @@ class Gift(models.Model):
         """Validates like a form would: bad amounts, currencies and splits never reach the
         database, whichever code path saves the gift."""
         clean_before_save(self)
-        # Set only by donors.services.gift_record, which has just written this gift
-        # (pending) and its checked split in the same transaction: nothing to read back.
-        just_written = self.__dict__.pop("_split_just_written", False)
-        if self.pk and not just_written:
-            self._check_frozen()
-        if self.status == self.Status.POSTED:
-            if not self.pk:
-                raise ValidationError("A gift is created pending, split across funds, then posted.")
-            if not just_written:
+        if not self._nothing_to_read_back(kwargs.get("update_fields")):
+            if self.pk:
+                self._check_frozen()
+            if self.status == self.Status.POSTED and self.pk:
                 self.check_split()
+        if self.status == self.Status.POSTED and not self.pk:
+            raise ValidationError("A gift is created pending, split across funds, then posted.")
         super().save(*args, **kwargs)
 
 
