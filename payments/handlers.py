@@ -159,7 +159,7 @@ def record_payment(
         source=source,
     )
     fund = donation.fund if donation else plan.fund
-    campaign = donation.campaign if donation else plan.campaign
+    campaign_id = donation.campaign_id if donation else plan.campaign_id  # no need to load it
     paid_at = _when((charge or {}).get("created") or payment_intent.get("created"))
     gift = Gift(
         donor=donor,
@@ -167,7 +167,7 @@ def record_payment(
         currency=currency,
         received_on=timezone.localdate(paid_at),
         method=_method(charge or {}),
-        campaign=campaign,
+        campaign_id=campaign_id,
         external_reference=pi_id,
         recurring_plan=plan,
         referral_code=donation.referral_code if donation else "",
