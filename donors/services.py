@@ -47,24 +47,33 @@ def gift_record(*, gift: Gift, split: Split, by, post: bool = True) -> Gift:
         gift.batch = GiftBatch.objects.select_for_update().get(pk=gift.batch_id)
         _check_batch_accepts(batch=gift.batch, currency=gift.currency)
         post = False
-    gift.status = Gift.Status.PENDING
     gift.created_by = gift.created_by or by
+    _check_split(gift=gift, split=split)
+    if post:
+        # Inserted posted, with its split in this same transaction: one write and one
+        # history row rather than a pending insert and a posting update. Gift.save lets
+        # only this path create a posted gift.
+        gift.status, gift.posted_at = Gift.Status.POSTED, timezone.now()
+        gift._written_by_gift_record = True
+    else:
+        gift.status = Gift.Status.PENDING
     changed_by(gift, by).save()
     _write_split(gift=gift, split=split, by=by)
     if post:
-        # This transaction has just written the gift (pending) and its checked split, so
-        # the model need not read them back before posting (see Gift.save).
-        gift._split_just_written = True
-        gift_post(gift=gift, by=by, split=split)
+        add_posted_gift(gift, split=[(fund.pk, amount) for fund, amount in split])
     return gift
 
 
-def _write_split(*, gift: Gift, split: Split, by) -> None:
+def _check_split(*, gift: Gift, split: Split) -> None:
     from donors.models import split_errors
 
     errors = split_errors(gift.amount, gift.currency, [(f.code, a) for f, a in split])
     if errors:
         raise ValidationError({"allocations": errors})
+
+
+def _write_split(*, gift: Gift, split: Split, by) -> None:
+    _check_split(gift=gift, split=split)
     # The gift is pending (new, or checked by gift_update) and the split was just checked,
     # so the rows and their history go in with one statement each rather than through
     # GiftAllocation.save, which reads the gift back to guard other callers.
@@ -75,14 +84,14 @@ def _write_split(*, gift: Gift, split: Split, by) -> None:
 
 
 @transaction.atomic
-def gift_post(*, gift: Gift, by, split: Split | None = None) -> Gift:
+def gift_post(*, gift: Gift, by) -> Gift:
     """Put a pending gift in the books. Its split must add up; its money is then frozen."""
     if gift.status != Gift.Status.PENDING:
         raise ValidationError(f"Gift #{gift.pk} is {gift.status}, not pending.")
     gift.status = Gift.Status.POSTED
     gift.posted_at = timezone.now()
     changed_by(gift, by).save()
-    add_posted_gift(gift, split=[(f.pk, a) for f, a in split] if split is not None else None)
+    add_posted_gift(gift)
     return gift
 
 

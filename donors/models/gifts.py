@@ -230,13 +230,9 @@ class Gift(models.Model):
         if stored["status"] == self.Status.VOID and self.status != self.Status.VOID:
             raise ValidationError(f"Gift #{self.pk} is void and cannot be posted again.")
 
-    def _nothing_to_read_back(self, update_fields) -> bool:
-        """True when the stored money need not be read back before saving: the caller is
-        donors.services.gift_record, which has just written this gift (pending) and its
-        checked split in this transaction; or the save writes none of the money (the
-        refunded total, notes), so it cannot unfreeze it."""
-        if self.__dict__.pop("_split_just_written", False):
-            return True
+    def _writes_no_money(self, update_fields) -> bool:
+        """A save naming only other fields (the refunded total, notes) cannot unfreeze the
+        money, so the stored money need not be read back first."""
         money = {"status", *self.FINANCIAL_FIELDS}
         return update_fields is not None and not money & set(update_fields)
 
@@ -250,13 +246,16 @@ class Gift(models.Model):
         """Validates like a form would: bad amounts, currencies and splits never reach the
         database, whichever code path saves the gift."""
         clean_before_save(self)
-        if not self._nothing_to_read_back(kwargs.get("update_fields")):
+        # Set only by donors.services.gift_record, which inserts a new gift posted and
+        # writes its checked split in the same transaction.
+        by_gift_record = self.__dict__.pop("_written_by_gift_record", False)
+        if self.status == self.Status.POSTED and not self.pk and not by_gift_record:
+            raise ValidationError("A gift is created pending, split across funds, then posted.")
+        if not by_gift_record and not self._writes_no_money(kwargs.get("update_fields")):
             if self.pk:
                 self._check_frozen()
-            if self.status == self.Status.POSTED and self.pk:
+            if self.status == self.Status.POSTED:
                 self.check_split()
-        if self.status == self.Status.POSTED and not self.pk:
-            raise ValidationError("A gift is created pending, split across funds, then posted.")
         super().save(*args, **kwargs)
 
 
