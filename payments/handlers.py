@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from backoffice.lookups import one_or_none
 from donors.models import Donor, Gift, RecurringPlan
 from donors.services import gift_record, gift_set_refunded
 from payments.models import (
@@ -64,7 +65,7 @@ def _donation_from_metadata(metadata: dict | None) -> Donation | None:
     if not raw or not str(raw).isdigit():
         return None
     # Locked so that two events about one payment, processed at once, record it once.
-    return Donation.objects.select_for_update().filter(pk=int(raw)).first()
+    return one_or_none(Donation.objects.select_for_update().filter(pk=int(raw)))
 
 
 # --- donors ----------------------------------------------------------------------------
@@ -90,7 +91,7 @@ def donor_for_customer(
     kept so the next payment finds the donor at once."""
     if customer_id:
         link = StripeCustomer.objects.select_related("donor").filter(customer_id=customer_id)
-        if (found := link.first()) is not None:
+        if (found := one_or_none(link)) is not None:
             return _unmerged(found.donor)
     donor = donation.donor if donation and donation.donor_id else None
     if donor is None and not email and customer_id and source is not None:
@@ -98,7 +99,7 @@ def donor_for_customer(
         email, name = customer.get("email") or "", name or customer.get("name") or ""
     email = (email or "").strip().lower()
     if donor is None and email:
-        donor = Donor.objects.filter(email=email).first()
+        donor = one_or_none(Donor.objects.filter(email=email))
     if donor is None:
         first, last = _split_name(name)
         donor = Donor(first_name=first, last_name=last or email.split("@")[0] or "Online donor")
@@ -141,7 +142,7 @@ def record_payment(
 ) -> tuple[Payment, bool]:
     """The Payment and posted Gift for a succeeded payment intent, created once."""
     pi_id = payment_intent["id"]
-    existing = Payment.objects.filter(payment_intent_id=pi_id).first()
+    existing = one_or_none(Payment.objects.filter(payment_intent_id=pi_id))
     if existing is not None:
         return existing, False
     charge = source.fetch("charge", payment_intent.get("latest_charge"))
@@ -209,9 +210,9 @@ def _wake_waiting(*ids: str) -> None:
 def _payment_for(*, charge_id: str, payment_intent_id: str, source: StripeSource) -> Payment:
     """The Payment a refund or dispute is about. If it is not recorded yet, record it now from
     Stripe's current payment intent when that came from our donation page; otherwise wait."""
-    found = Payment.objects.filter(charge_id=charge_id).first() if charge_id else None
+    found = one_or_none(Payment.objects.filter(charge_id=charge_id)) if charge_id else None
     if found is None and payment_intent_id:
-        found = Payment.objects.filter(payment_intent_id=payment_intent_id).first()
+        found = one_or_none(Payment.objects.filter(payment_intent_id=payment_intent_id))
     if found is not None:
         return found
     if source.live and payment_intent_id:
@@ -251,7 +252,7 @@ def checkout_completed(obj: dict, event: StripeEvent, source: StripeSource) -> s
     done = Payment.objects.filter(payment_intent_id=paid_by).values_list(
         "gift_id", "gift__donor_id"
     )
-    if paid_by and (booked := done.first()) is not None:  # payment_intent.succeeded was first
+    if paid_by and (booked := one_or_none(done)) is not None:  # payment_intent.succeeded was first
         donation.donor_id = donation.donor_id or booked[1]
         donation.status = Donation.Status.PAID
         donation.save(update_fields=["donor", "status", "checkout_session_id", "updated_at"])
@@ -461,7 +462,7 @@ def _apply_subscription(plan: RecurringPlan, subscription: dict) -> None:
 
 def _plan_for_donation(donation: Donation, subscription: dict) -> RecurringPlan:
     sub_id = donation.subscription_id or subscription.get("id")
-    plan = RecurringPlan.objects.select_for_update().filter(external_reference=sub_id).first()
+    plan = one_or_none(RecurringPlan.objects.select_for_update().filter(external_reference=sub_id))
     if plan is None:
         plan = RecurringPlan(
             donor=donation.donor,
@@ -480,7 +481,7 @@ def _plan_for_donation(donation: Donation, subscription: dict) -> RecurringPlan:
 
 
 def _plan_for_subscription(sub_id: str, source: StripeSource, fallback: dict | None = None):
-    plan = RecurringPlan.objects.select_for_update().filter(external_reference=sub_id).first()
+    plan = one_or_none(RecurringPlan.objects.select_for_update().filter(external_reference=sub_id))
     if plan is not None:
         return plan
     subscription = source.fetch("subscription", sub_id) or fallback or {}
