@@ -65,6 +65,7 @@ class EventQueue(models.Model):
     then queue one task between them instead of one each (see services.events_drain)."""
 
     drain_pending = models.BooleanField(default=False)
+    drain_queued_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return "drain queued" if self.drain_pending else "idle"

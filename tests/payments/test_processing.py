@@ -148,3 +148,53 @@ def test_the_retry_command_heals_failures_after_an_outage(
         call_command("retry_stripe_events", stdout=out)
     assert Gift.objects.count() == 1
     assert not StripeEvent.objects.filter(status="failed").exists()
+
+
+def test_the_retry_command_drains_events_a_stopped_worker_left(
+    offline, campaign, client, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+    import io
+
+    from django.core.management import call_command
+
+    from payments.models import Donation
+    from tests.factories import FundFactory
+    from tests.payments.conftest import deliver
+
+    donation = Donation.objects.create(campaign=campaign, fund=FundFactory(code="GEN"),
+                                       amount=700, currency="USD", frequency="once")  # fmt: skip
+    session = offline.checkout_session(mode="payment", amount=700, currency="usd",
+                                       metadata={"donation_id": str(donation.pk)})  # fmt: skip
+    for event in offline.pay_checkout(session, email="s@example.net", name="S T"):
+        deliver(client, event)  # stored; the drain queued on commit never ran (no capture)
+    assert StripeEvent.objects.filter(status="received").count() == 2
+    StripeEvent.objects.update(received_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("retry_stripe_events", stdout=io.StringIO())
+    assert Gift.objects.get().amount == 700
+
+
+def test_a_drain_lost_with_its_queue_is_queued_again_by_a_later_delivery(
+    offline, campaign, client, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from payments.models import Donation, EventQueue
+    from tests.factories import FundFactory
+    from tests.payments.conftest import deliver
+
+    donation = Donation.objects.create(campaign=campaign, fund=FundFactory(code="GEN"),
+                                       amount=900, currency="USD", frequency="once")  # fmt: skip
+    session = offline.checkout_session(mode="payment", amount=900, currency="usd",
+                                       metadata={"donation_id": str(donation.pk)})  # fmt: skip
+    _, intent, completed = offline.pay_checkout(session, email="l@example.net", name="L Q")
+    deliver(client, intent)  # its drain task is lost: never runs
+    assert EventQueue.objects.get().drain_pending
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        deliver(client, completed)
+    assert not queued and not Gift.objects.exists()  # a drain is still believed queued
+    EventQueue.objects.update(drain_queued_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        deliver(client, offline.payout(amount=874, currency="usd")[0])
+    assert len(queued) == 1 and Gift.objects.get().amount == 900

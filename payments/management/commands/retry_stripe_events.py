@@ -8,11 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments.models import StripeEvent
+from payments.queue import schedule_drain
 from payments.services import event_retry
 
 
 class Command(BaseCommand):
-    help = "Queue failed Stripe events, and events waiting for a payment, for another try."
+    help = (
+        "Queue failed Stripe events, events waiting for a payment, and received events a "
+        "stopped worker left behind, for another try."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", type=int, default=5, help="Minutes (default 5).")
@@ -25,12 +29,18 @@ class Command(BaseCommand):
             processed_at__lt=cutoff,
             attempts__lt=max_attempts,
         )
+        # Received but never processed: the worker that drained them was stopped midway.
+        stranded = StripeEvent.objects.filter(
+            status=StripeEvent.Status.RECEIVED, received_at__lt=cutoff
+        ).count()
         with transaction.atomic():
             queued = sum(event_retry(event=event) for event in stuck)
+            if stranded:
+                schedule_drain(force=True)
         given_up = StripeEvent.objects.filter(
             status=StripeEvent.Status.FAILED, attempts__gte=max_attempts
         ).count()
         self.stdout.write(
-            f"{queued} events queued again; "
+            f"{queued} events queued again, {stranded} received ones drained; "
             f"{given_up} failed {max_attempts} times and need a person."
         )
