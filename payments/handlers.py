@@ -223,7 +223,24 @@ def _payment_for(*, charge_id: str, payment_intent_id: str, source: StripeSource
     raise WaitForPayment(payment_intent_id or charge_id)
 
 
-def _settle_gift_refunds(payment: Payment) -> None:
+def mirror_refund(*, payment: Payment, refund: dict) -> Refund:
+    """Our copy of a Stripe refund, as Stripe has it now."""
+    row, _ = Refund.objects.update_or_create(
+        refund_id=refund["id"],
+        defaults={
+            "payment": payment,
+            "amount": refund["amount"],
+            "currency": refund["currency"].upper(),
+            "status": refund.get("status") or "pending",
+            "reason": refund.get("reason") or "",
+            "balance_transaction_id": object_id(refund.get("balance_transaction")),
+            "created": _when(refund.get("created")),
+        },
+    )
+    return row
+
+
+def settle_gift_refunds(payment: Payment) -> None:
     """The gift's refunded total: succeeded and pending refunds plus lost chargebacks."""
     payment.amount_refunded = sum(
         r.amount for r in payment.refunds.all() if r.status not in ("failed", "canceled")
@@ -353,19 +370,8 @@ def refund_changed(obj: dict, event: StripeEvent, source: StripeSource) -> str:
     )
     refunds = source.refunds_of(charge) if source.live else _refunds_in_event(obj, charge)
     for refund in refunds:
-        Refund.objects.update_or_create(
-            refund_id=refund["id"],
-            defaults={
-                "payment": payment,
-                "amount": refund["amount"],
-                "currency": refund["currency"].upper(),
-                "status": refund.get("status") or "succeeded",
-                "reason": refund.get("reason") or "",
-                "balance_transaction_id": object_id(refund.get("balance_transaction")),
-                "created": _when(refund.get("created")),
-            },
-        )
-    _settle_gift_refunds(payment)
+        mirror_refund(payment=payment, refund=refund)
+    settle_gift_refunds(payment)
     return f"gift #{payment.gift_id}: {payment.amount_refunded} refunded in all"
 
 
@@ -413,7 +419,7 @@ def dispute_changed(obj: dict, event: StripeEvent, source: StripeSource) -> str:
     due = (dispute.get("evidence_details") or {}).get("due_by")
     row.evidence_due_by = _when(due) if due else None
     row.save()
-    _settle_gift_refunds(payment)
+    settle_gift_refunds(payment)
     return f"gift #{payment.gift_id}: dispute {row.status}"
 
 

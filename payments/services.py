@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from backoffice.money import format_money
 from donors.models import Campaign, Donor, Fund
-from payments.handlers import HANDLERS, WaitForPayment, _settle_gift_refunds
-from payments.models import Donation, Payment, Refund, RefundRequest, StripeCustomer, StripeEvent
+from payments.handlers import HANDLERS, WaitForPayment, mirror_refund, settle_gift_refunds
+from payments.models import Donation, Payment, RefundRequest, StripeCustomer, StripeEvent
 from payments.queue import drain_started, schedule_drain
 from payments.source import StripeSource
-from payments.stripe_api import as_dict, object_id, stripe_client
+from payments.stripe_api import as_dict, stripe_client
 
 log = logging.getLogger(__name__)
 
@@ -253,19 +253,8 @@ def refund_send(*, request: RefundRequest) -> RefundRequest:
     with transaction.atomic():
         request.refund_id, request.error = refund["id"], ""
         request.save(update_fields=["refund_id", "error"])
-        Refund.objects.update_or_create(
-            refund_id=refund["id"],
-            defaults={
-                "payment": payment,
-                "amount": refund["amount"],
-                "currency": refund["currency"].upper(),
-                "status": refund.get("status") or "pending",
-                "reason": refund.get("reason") or "",
-                "balance_transaction_id": object_id(refund.get("balance_transaction")),
-                "created": timezone.now(),
-            },
-        )
-        _settle_gift_refunds(Payment.objects.select_for_update().get(pk=payment.pk))
+        mirror_refund(payment=payment, refund=refund)
+        settle_gift_refunds(Payment.objects.select_for_update().get(pk=payment.pk))
     return request
 
 
