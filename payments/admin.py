@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from backoffice.admin import ReadOnlyAdmin
 from backoffice.forms import MoneyAmountField, major_text, to_minor_units
 from payments.models import (
     Dispute,
@@ -24,17 +25,6 @@ from payments.models import (
     StripeEvent,
 )
 from payments.services import PaymentProviderError, event_retry, refund_request
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StripeEvent)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from backoffice.admin import ReadOnlyAdmin
 from donors.models import Donor, DonorMerge, PossibleDuplicate
 from donors.services import donor_merge, duplicate_dismiss
 
@@ -169,16 +170,7 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
 
 
 @admin.register(DonorMerge)
-class DonorMergeAdmin(admin.ModelAdmin):
+class DonorMergeAdmin(ReadOnlyAdmin):
     list_display = ["merged", "kept", "merged_by", "merged_at"]
     list_select_related = ["merged", "kept", "merged_by"]
     readonly_fields = [f.name for f in DonorMerge._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
