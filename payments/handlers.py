@@ -106,7 +106,7 @@ def donor_for_customer(
         donor.email = email or None
         donor.save()
     donor = _unmerged(donor)
-    if customer_id:  # one statement; a concurrent first link wins, and both name one donor
+    if customer_id:  # one statement; when two events link at once, the first link stays
         StripeCustomer.objects.bulk_create(
             [StripeCustomer(customer_id=customer_id, donor=donor, email=email)],
             ignore_conflicts=True,
