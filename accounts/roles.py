@@ -27,6 +27,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "donors.donor": ("change", "view"),
         "payments.stripeevent": ("change", "view"),  # change = retry a failed event
         "payments.refundrequest": ("add", "view"),
+        "receipts.receipt": ("change", "view"),  # change = void and replace
+        "receipts.receiptseries": ("add", "change", "view"),
     },
     FUNDRAISING: {
         "donors.donor": ("add", "change", "view", "merge"),
@@ -36,7 +38,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     READ_ONLY: {},
 }
-VIEWABLE_APPS = ("donors", "payments")
+VIEWABLE_APPS = ("donors", "payments", "receipts")
 
 
 def ensure_staff_groups(sender=None, apps=global_apps, **kwargs) -> None:

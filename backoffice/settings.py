@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "donors",
     "payments",
+    "receipts",
 ]
 
 MIDDLEWARE = [

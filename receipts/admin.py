@@ -1,0 +1,76 @@
+"""Receipts in the admin: read-only (issued receipts never change), with a void-and-replace
+action for finance."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+
+from backoffice.admin import ReadOnlyAdmin
+from receipts.models import Receipt, ReceiptLine, ReceiptSeries
+from receipts.services import receipt_replace
+
+
+class LineInline(admin.TabularInline):
+    model = ReceiptLine
+    extra = 0
+    can_delete = False
+    fields = ["gift", "amount", "advantage", "in_force"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReplaceForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Why is the receipt replaced?")
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["receipt_number", "issued_at", "donor_name", "kind", "eligible_display",
+                    "status", "delivery_status"]  # fmt: skip
+    list_filter = ["status", "kind", "series", "delivery_status"]
+    list_select_related = ["series"]
+    search_fields = ["=number", "donor_name", "=verification_code"]
+    inlines = [LineInline]
+    actions = ["replace"]
+    exclude = ["pdf"]
+    readonly_fields = [f.name for f in Receipt._meta.fields if f.name != "pdf"]
+
+    @admin.action(description="Void and replace the selected receipts", permissions=["replace"])
+    def replace(self, request, queryset):
+        form = ReplaceForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            done = 0
+            for receipt in queryset:
+                try:
+                    receipt_replace(receipt=receipt, reason=form.cleaned_data["reason"],
+                                    by=request.user)  # fmt: skip
+                    done += 1
+                except ValidationError as exc:
+                    messages.error(request, f"{receipt}: {exc.messages[0]}")
+            messages.success(request, f"{done} receipts voided and replaced.")
+            return None
+        return TemplateResponse(request, "admin/receipts/replace.html", {
+            **self.admin_site.each_context(request), "form": form, "receipts": queryset,
+            "selected": request.POST.getlist("_selected_action"), "opts": self.model._meta,
+            "title": "Void and replace receipts",
+        })  # fmt: skip
+
+    def has_replace_permission(self, request):
+        return request.user.has_perm("receipts.change_receipt")
+
+
+@admin.register(ReceiptSeries)
+class ReceiptSeriesAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "jurisdiction", "year", "prefix", "last_number"]
+    readonly_fields = ["last_number"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The prefix is printed on issued receipts: fixed once a number is taken.
+        return (
+            ["last_number", "jurisdiction", "year", "prefix"]
+            if obj and obj.last_number
+            else ["last_number"]
+        )

@@ -1,0 +1,190 @@
+"""Receipts: numbered, immutable acknowledgements of gifts for the donor's tax authority.
+
+Rules the model layer holds, and the database too (constraints and triggers, see the
+migrations), so that no code path (model, admin, queryset update, raw SQL) can break them:
+- a number is unique within its series, and series numbers are handed out without gaps
+  (services.receipt_issue takes the next number under a lock, in the issuing transaction);
+- an issued receipt never changes: only its delivery state moves on, and it can be voided
+  (with a reason) exactly once. A correction is a void plus a new receipt that `replaces`
+  the old one;
+- receipts are never deleted;
+- a gift is on at most one receipt in force (`ReceiptLine.in_force`, unique per gift).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from backoffice.money import format_money, validate_currency
+
+
+class Jurisdiction(models.TextChoices):
+    US = "US", "United States (IRS)"
+    CA = "CA", "Canada (CRA)"
+
+
+class ReceiptSeries(models.Model):
+    """Numbers for one jurisdiction and year: prefix + year + number, e.g. CA2026-000123."""
+
+    jurisdiction = models.CharField(max_length=2, choices=Jurisdiction.choices)
+    year = models.PositiveSmallIntegerField()
+    prefix = models.CharField(max_length=10, blank=True)
+    last_number = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-year", "jurisdiction"]
+        verbose_name_plural = "receipt series"
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "year"], name="one_series_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix or self.jurisdiction}{self.year}"
+
+
+def _verification_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Receipt(models.Model):
+    class Kind(models.TextChoices):
+        GIFT = "gift", "Receipt for one gift"
+        STATEMENT = "statement", "Year-end statement"
+        ACKNOWLEDGEMENT = "acknowledgement", "Sponsorship acknowledgement"
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", "Issued"
+        VOID = "void", "Void"
+
+    class Delivery(models.TextChoices):
+        NOT_SENT = "not_sent", "Not sent"
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    # What may change after issue: the delivery, the void, and the PDF once (rendered after).
+    MUTABLE_FIELDS = (
+        "status", "void_reason", "voided_at", "voided_by", "delivery_status",
+        "delivery_attempts", "delivered_at", "delivery_error", "pdf", "pdf_sha256",
+    )  # fmt: skip
+
+    series = models.ForeignKey(ReceiptSeries, on_delete=models.PROTECT, related_name="receipts")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    donor = models.ForeignKey("donors.Donor", on_delete=models.PROTECT, related_name="receipts")
+    # The donor as they were when the receipt was issued.
+    donor_name = models.CharField(max_length=300)
+    donor_address = models.TextField(blank=True)
+    donor_email = models.EmailField(blank=True)
+    language = models.CharField(max_length=8, default="en")
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    total_amount = models.PositiveBigIntegerField()
+    advantage_amount = models.PositiveBigIntegerField(default=0)
+    eligible_amount = models.PositiveBigIntegerField()
+    tax_year = models.PositiveSmallIntegerField()
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.ISSUED)
+    void_reason = models.CharField(max_length=300, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    pdf = models.FileField(upload_to="receipts/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    delivery_status = models.CharField(
+        max_length=8, choices=Delivery.choices, default=Delivery.NOT_SENT
+    )
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery_error = models.CharField(max_length=300, blank=True)
+    verification_code = models.CharField(max_length=24, unique=True, default=_verification_code)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "number"], name="receipt_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    eligible_amount=models.F("total_amount") - models.F("advantage_amount")
+                ),
+                name="receipt_eligible_is_total_less_advantage",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="void") | ~models.Q(void_reason=""),
+                name="receipt_void_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gt=0), name="receipt_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Receipt {self.receipt_number}"
+
+    @property
+    def receipt_number(self) -> str:
+        return f"{self.series}-{self.number:06d}"
+
+    @property
+    def eligible_display(self) -> str:
+        return format_money(self.eligible_amount, self.currency)
+
+    def save(self, *args, **kwargs):
+        """New receipts come only from receipts.services; afterwards only MUTABLE_FIELDS move
+        (the database's triggers refuse the rest, whatever path tries)."""
+        if self.pk:
+            stored = Receipt.objects.filter(pk=self.pk).values().get()
+            changed = [
+                f.name
+                for f in self._meta.concrete_fields
+                if f.name not in self.MUTABLE_FIELDS
+                and stored[f.attname] != getattr(self, f.attname)
+            ]
+            if changed:
+                raise ValidationError(
+                    f"Receipt {self.receipt_number} is issued: its {', '.join(changed)} cannot "
+                    "change. Void it and issue a replacement."
+                )
+            if stored["status"] == self.Status.VOID and self.status != self.Status.VOID:
+                raise ValidationError(f"Receipt {self.receipt_number} is void for good.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Receipts are never deleted; void it instead.")
+
+
+class ReceiptLine(models.Model):
+    """A gift a receipt covers, with the amounts as receipted."""
+
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="lines")
+    gift = models.ForeignKey("donors.Gift", on_delete=models.PROTECT, related_name="receipt_lines")
+    amount = models.PositiveBigIntegerField()
+    advantage = models.PositiveBigIntegerField(default=0)
+    in_force = models.BooleanField(
+        default=True, help_text="False once the receipt is void: the gift may be receipted again."
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["receipt", "gift"], name="receipt_line_once"),
+            models.UniqueConstraint(
+                fields=["gift"],
+                condition=models.Q(in_force=True),
+                name="gift_on_one_receipt_in_force",
+                violation_error_message="This gift is already on a receipt in force.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt} · gift #{self.gift_id}"

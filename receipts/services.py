@@ -1,0 +1,135 @@
+"""Issuing and voiding receipts. One transaction each; numbers are taken under a lock on
+the series row inside the issuing transaction, so a rolled-back issue leaves no gap and two
+issuers never share a number."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from donors.models import Gift
+from receipts.models import Receipt, ReceiptLine, ReceiptSeries
+
+
+def next_number(*, jurisdiction: str, year: int) -> tuple[ReceiptSeries, int]:
+    """The series and its next number, taken for the calling transaction (which must be
+    atomic): the series row stays locked until it commits or rolls back."""
+    series, _ = ReceiptSeries.objects.select_for_update().get_or_create(
+        jurisdiction=jurisdiction, year=year, defaults={"prefix": jurisdiction}
+    )
+    series.last_number += 1
+    series.save(update_fields=["last_number"])
+    return series, series.last_number
+
+
+def _address(donor) -> str:
+    lines = [
+        donor.address_line1,
+        donor.address_line2,
+        " ".join(p for p in (donor.city, donor.region, donor.postcode) if p),
+        donor.country,
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+@transaction.atomic
+def receipt_issue(
+    *,
+    gifts: Sequence[Gift],
+    kind: str,
+    jurisdiction: str,
+    by,
+    replaces: Receipt | None = None,
+    language: str | None = None,
+) -> Receipt:
+    """Issue one receipt for `gifts` (one donor, one currency, all posted and not on another
+    receipt in force). The receipted amount of a gift is what the organisation kept (the gift
+    less refunds); the advantage is the fair market value of what the donor received."""
+    if not gifts:
+        raise ValidationError("A receipt covers at least one gift.")
+    locked = list(
+        Gift.objects.select_for_update()
+        .filter(pk__in=[g.pk for g in gifts])
+        .select_related("donor")
+    )
+    donors = {g.donor_id for g in locked}
+    currencies = {g.currency for g in locked}
+    if len(donors) != 1:
+        raise ValidationError("A receipt is for one donor; these gifts come from several.")
+    if len(currencies) != 1:
+        raise ValidationError("A receipt is in one currency; these gifts are in several.")
+    for gift in locked:
+        if gift.status != Gift.Status.POSTED:
+            raise ValidationError(
+                f"Gift #{gift.pk} is {gift.status}: only posted gifts are receipted."
+            )
+        if gift.kept_amount <= 0:
+            raise ValidationError(f"Gift #{gift.pk} was refunded in full: nothing to receipt.")
+    taken = ReceiptLine.objects.filter(gift__in=locked, in_force=True).values_list(
+        "gift_id", flat=True
+    )
+    if replaces is not None:
+        taken = taken.exclude(receipt=replaces)
+    if taken_ids := sorted(taken):
+        raise ValidationError(f"Gift #{taken_ids[0]} is already on a receipt in force.")
+    if replaces is not None and replaces.status != Receipt.Status.VOID:
+        raise ValidationError(
+            f"Receipt {replaces.receipt_number} must be void before it is replaced."
+        )
+
+    donor = locked[0].donor
+    amounts = [(g, g.kept_amount, min(g.fair_market_value, g.kept_amount)) for g in locked]
+    total = sum(a for _, a, _ in amounts)
+    advantage = sum(v for _, _, v in amounts)
+    now = timezone.now()
+    tax_year = max(g.received_on for g in locked).year
+    series, number = next_number(jurisdiction=jurisdiction, year=tax_year)
+    receipt = Receipt(
+        series=series, number=number, kind=kind, donor=donor, donor_name=donor.display_name,
+        donor_address=_address(donor), donor_email=donor.email or "",
+        language=language or donor.preferred_language or "en", currency=locked[0].currency,
+        total_amount=total, advantage_amount=advantage, eligible_amount=total - advantage,
+        tax_year=tax_year, issued_at=now, issued_by=by, replaces=replaces,
+    )  # fmt: skip
+    receipt.full_clean(exclude=["donor", "series", "issued_by", "replaces"])
+    receipt.save()
+    ReceiptLine.objects.bulk_create(
+        [ReceiptLine(receipt=receipt, gift=g, amount=a, advantage=v) for g, a, v in amounts]
+    )
+    return receipt
+
+
+@transaction.atomic
+def receipt_void(*, receipt: Receipt, reason: str, by) -> Receipt:
+    """Void a receipt (it stays on file, marked void, with the reason). Its gifts may then
+    be receipted again, by a replacement."""
+    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+    if receipt.status == Receipt.Status.VOID:
+        return receipt
+    if not reason.strip():
+        raise ValidationError({"void_reason": "Say why the receipt is void."})
+    receipt.status = Receipt.Status.VOID
+    receipt.void_reason = reason.strip()[:300]
+    receipt.voided_at = timezone.now()
+    receipt.voided_by = by
+    receipt.save(update_fields=["status", "void_reason", "voided_at", "voided_by"])
+    receipt.lines.update(in_force=False)
+    return receipt
+
+
+@transaction.atomic
+def receipt_replace(*, receipt: Receipt, reason: str, by) -> Receipt:
+    """Void a receipt and issue its replacement for the same gifts as they are now (a
+    correction, a refund, a new address). The replacement says which receipt it cancels."""
+    receipt = receipt_void(receipt=receipt, reason=reason, by=by)
+    gifts = [line.gift for line in receipt.lines.select_related("gift")]
+    live = [g for g in gifts if g.status == Gift.Status.POSTED and g.kept_amount > 0]
+    if not live:
+        return receipt  # nothing left to receipt (refunded in full, voided)
+    return receipt_issue(
+        gifts=live, kind=receipt.kind, jurisdiction=receipt.series.jurisdiction, by=by,
+        replaces=receipt, language=receipt.language,
+    )  # fmt: skip
