@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from donors.models import Gift
+from receipts import rules
 from receipts.models import Receipt, ReceiptLine, ReceiptSeries
 
 
@@ -81,9 +82,10 @@ def receipt_issue(
         )
 
     donor = locked[0].donor
-    amounts = [(g, g.kept_amount, min(g.fair_market_value, g.kept_amount)) for g in locked]
-    total = sum(a for _, a, _ in amounts)
-    advantage = sum(v for _, _, v in amounts)
+    lines = [rules.counted(g, jurisdiction=jurisdiction) for g in locked]
+    rules.check(jurisdiction=jurisdiction, lines=lines, donor=donor)
+    total = sum(line.amount for line in lines)
+    advantage = sum(line.advantage for line in lines)
     now = timezone.now()
     tax_year = max(g.received_on for g in locked).year
     series, number = next_number(jurisdiction=jurisdiction, year=tax_year)
@@ -97,8 +99,9 @@ def receipt_issue(
     receipt.full_clean(exclude=["donor", "series", "issued_by", "replaces"])
     receipt.save()
     ReceiptLine.objects.bulk_create(
-        [ReceiptLine(receipt=receipt, gift=g, amount=a, advantage=v) for g, a, v in amounts]
-    )
+        [ReceiptLine(receipt=receipt, gift=x.gift, amount=x.amount, advantage=x.advantage)
+         for x in lines]
+    )  # fmt: skip
     return receipt
 
 

@@ -1,0 +1,87 @@
+"""What each jurisdiction requires before a receipt may be issued, and how it counts the
+advantage. `check` refuses a receipt that would break a rule, naming the gift and the rule.
+
+United States (IRS Publication 1771): a written acknowledgement for gifts of $250 or more;
+for a payment over $75 made partly for goods or services, the receipt must say that only
+the amount above their fair market value is deductible; non-cash property is described,
+never valued.
+
+Canada (CRA, official donation receipts): receipts are in Canadian dollars and name the
+donor's address; no receipt when the advantage is more than 80 % of the gift; an advantage
+of not more than the lesser of $75 and 10 % of the gift is disregarded (the CRA's de
+minimis rule: "not more than", so exactly $75 or 10 % is still disregarded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from donors.models import Gift
+
+US_ACKNOWLEDGEMENT_THRESHOLD = 25_000  # cents: $250
+US_QUID_PRO_QUO_THRESHOLD = 7_500  # cents: $75
+CA_DE_MINIMIS_CAP = 7_500  # cents: $75
+CA_DE_MINIMIS_SHARE = 10  # per cent
+CA_ADVANTAGE_LIMIT = 80  # per cent
+
+
+@dataclass(frozen=True)
+class ReceiptedGift:
+    gift: Gift
+    amount: int  # what the organisation kept (gift less refunds)
+    advantage: int  # the advantage as the receipt counts it
+
+
+def counted(gift: Gift, *, jurisdiction: str) -> ReceiptedGift:
+    amount = gift.kept_amount
+    advantage = min(gift.fair_market_value, amount)
+    if jurisdiction == "CA" and advantage <= min(
+        CA_DE_MINIMIS_CAP, amount * CA_DE_MINIMIS_SHARE // 100
+    ):
+        advantage = 0
+    return ReceiptedGift(gift=gift, amount=amount, advantage=advantage)
+
+
+def check(*, jurisdiction: str, lines: list[ReceiptedGift], donor) -> None:
+    """Raise ValidationError with every reason the receipt may not be issued."""
+    problems: list[str] = []
+    for line in lines:
+        gift = line.gift
+        if (
+            gift.method in (Gift.Method.IN_KIND, Gift.Method.STOCK)
+            and not gift.property_description
+        ):
+            problems.append(f"gift #{gift.pk} is in kind: describe the property first")
+        if jurisdiction == "CA":
+            if gift.currency != "CAD":
+                problems.append(
+                    f"gift #{gift.pk} is in {gift.currency}: Canadian receipts are in CAD"
+                )
+            if line.advantage * 100 > line.amount * CA_ADVANTAGE_LIMIT:
+                problems.append(
+                    f"gift #{gift.pk}: the advantage is more than {CA_ADVANTAGE_LIMIT} % of the "
+                    "gift, so no official receipt may be issued"
+                )
+        if jurisdiction == "US" and gift.currency != "USD":
+            problems.append(
+                f"gift #{gift.pk} is in {gift.currency}: US acknowledgements are in USD"
+            )
+    if jurisdiction == "CA" and not (donor.address_line1 and donor.city):
+        problems.append(f"{donor} has no address: a Canadian receipt must show it")
+    if problems:
+        raise ValidationError(problems)
+
+
+def needs_quid_pro_quo_disclosure(*, jurisdiction: str, total: int, advantage: int) -> bool:
+    """US: a payment over $75 made partly for goods or services."""
+    return jurisdiction == "US" and total > US_QUID_PRO_QUO_THRESHOLD and advantage > 0
+
+
+def needs_receipt_automatically(gift: Gift, *, jurisdiction: str, threshold: int) -> bool:
+    """Whether posting this gift issues its receipt at once: at or above the organisation's
+    threshold, and for US gifts always from $250 (Publication 1771)."""
+    if jurisdiction == "US" and gift.kept_amount >= US_ACKNOWLEDGEMENT_THRESHOLD:
+        return True
+    return gift.kept_amount >= threshold
