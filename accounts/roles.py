@@ -29,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "payments.refundrequest": ("add", "view"),
         "receipts.receipt": ("change", "view"),  # change = void and replace
         "receipts.receiptseries": ("add", "change", "view"),
+        "receipts.organisation": ("add", "change", "view"),
     },
     FUNDRAISING: {
         "donors.donor": ("add", "change", "view", "merge"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from backoffice.audit import changed_by
 from backoffice.money import format_money
+from donors import signals
 from donors.models import (
     Donor,
     DonorMerge,
@@ -61,6 +62,7 @@ def gift_record(*, gift: Gift, split: Split, by, post: bool = True) -> Gift:
     _write_split(gift=gift, split=split, by=by)
     if post:
         add_posted_gift(gift, split=[(fund.pk, amount) for fund, amount in split])
+        signals.gift_posted.send(sender=Gift, gift=gift, by=by)
     return gift
 
 
@@ -92,6 +94,7 @@ def gift_post(*, gift: Gift, by) -> Gift:
     gift.posted_at = timezone.now()
     changed_by(gift, by).save()
     add_posted_gift(gift)
+    signals.gift_posted.send(sender=Gift, gift=gift, by=by)
     return gift
 
 
@@ -107,6 +110,7 @@ def gift_void(*, gift: Gift, reason: str, by) -> Gift:
     gift.voided_at = timezone.now()
     changed_by(gift, by).save()
     refresh_months([gift.received_on])
+    signals.gift_money_returned.send(sender=Gift, gift=gift, by=by)
     return gift
 
 
@@ -126,6 +130,7 @@ def gift_set_refunded(*, gift: Gift, refunded_amount: int, by) -> Gift:
     if gift.refunded_amount != refunded_amount:
         gift.refunded_amount = refunded_amount
         changed_by(gift, by).save(update_fields=["refunded_amount"])
+        signals.gift_money_returned.send(sender=Gift, gift=gift, by=by)
     return gift
 
 
@@ -215,12 +220,15 @@ def batch_close(*, batch: GiftBatch, by) -> GiftBatch:
     if problems:
         raise ValidationError(f"{batch} cannot close: " + "; ".join(problems) + ".")
     now = timezone.now()
-    days = set()
+    days, posted = set(), []
     for gift in batch.gifts.filter(status=Gift.Status.PENDING):
         gift.status, gift.posted_at = Gift.Status.POSTED, now
         changed_by(gift, by).save()
         days.add(gift.received_on)
+        posted.append(gift)
     refresh_months(days)
+    for gift in posted:
+        signals.gift_posted.send(sender=Gift, gift=gift, by=by)
     batch.status, batch.closed_by, batch.closed_at = GiftBatch.Status.CLOSED, by, now
     batch.save()
     return batch

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
 from backoffice.admin import ReadOnlyAdmin
-from receipts.models import Receipt, ReceiptLine, ReceiptSeries
+from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
 from receipts.services import receipt_replace
 
 
@@ -74,3 +74,14 @@ class ReceiptSeriesAdmin(admin.ModelAdmin):
             if obj and obj.last_number
             else ["last_number"]
         )
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """One row: the organisation as its receipts name it."""
+
+    def has_add_permission(self, request):
+        return not Organisation.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

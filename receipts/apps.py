@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ReceiptsConfig(AppConfig):
     name = "receipts"
     verbose_name = "Receipts"
+
+    def ready(self):
+        from donors import signals
+        from receipts import wiring
+
+        signals.gift_posted.connect(wiring.receipt_posted_gift, dispatch_uid="receipt_posted")
+        signals.gift_money_returned.connect(
+            wiring.follow_returned_money, dispatch_uid="receipt_follows_refund"
+        )

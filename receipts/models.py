@@ -27,6 +27,43 @@ class Jurisdiction(models.TextChoices):
     CA = "CA", "Canada (CRA)"
 
 
+class Organisation(models.Model):
+    """The organisation as its receipts name it (one row, edited by finance in the admin)."""
+
+    class OnRefund(models.TextChoices):
+        REPLACE = "replace", "Void the receipt and issue its replacement at once"
+        QUEUE = "queue", "Void the receipt; finance issues the replacement"
+
+    legal_name = models.CharField(max_length=200, default="")
+    address = models.TextField(blank=True, help_text="As registered, one line per line.")
+    jurisdiction = models.CharField(
+        max_length=2, choices=Jurisdiction.choices, blank=True,
+        help_text="Where receipts are issued. Empty: no receipt is issued automatically.",
+    )  # fmt: skip
+    registration_number = models.CharField(
+        max_length=40, blank=True, help_text="CRA charity registration number (Canada)."
+    )
+    ein = models.CharField("EIN", max_length=20, blank=True, help_text="United States.")
+    place_of_issue = models.CharField(max_length=100, blank=True)
+    signatory_name = models.CharField(max_length=200, blank=True)
+    signatory_title = models.CharField(max_length=200, blank=True)
+    logo = models.FileField(upload_to="organisation/", blank=True)
+    signature = models.FileField(upload_to="organisation/", blank=True)
+    auto_receipt_threshold = models.PositiveBigIntegerField(
+        default=2_000,
+        help_text="Gifts of at least this much (minor units) are receipted when posted; the "
+        "rest wait for the year-end statement. US gifts of $250 or more always are.",
+    )
+    on_refund = models.CharField(max_length=8, choices=OnRefund.choices, default=OnRefund.REPLACE)
+
+    def __str__(self) -> str:
+        return self.legal_name or "Organisation"
+
+    @classmethod
+    def current(cls) -> Organisation:
+        return cls.objects.get_or_create(pk=1)[0]
+
+
 class ReceiptSeries(models.Model):
     """Numbers for one jurisdiction and year: prefix + year + number, e.g. CA2026-000123."""
 

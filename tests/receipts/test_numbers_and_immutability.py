@@ -98,28 +98,47 @@ def test_a_correction_is_a_void_plus_a_replacement_that_names_the_original():
     original = _issue(gift)
     with pytest.raises(ValidationError, match="already on a receipt in force"):
         _issue(gift)
-    gift_set_refunded(gift=gift, refunded_amount=4000, by=None)
-    replacement = receipt_replace(receipt=original, reason="Partly refunded", by=None)
+    replacement = receipt_replace(receipt=original, reason="Name misspelt", by=None)
     original.refresh_from_db()
-    assert (original.status, original.void_reason) == ("void", "Partly refunded")
+    assert (original.status, original.void_reason) == ("void", "Name misspelt")
     assert replacement.replaces == original and replacement.number == original.number + 1
-    assert replacement.total_amount == 6000
     assert list(ReceiptLine.objects.filter(gift=gift, in_force=True)) == list(
         replacement.lines.all()
     )
     with pytest.raises(DatabaseError), transaction.atomic():  # void for good
         Receipt.objects.filter(pk=original.pk).update(status="issued")
-    assert receipt_void(receipt=original, reason="again", by=None).void_reason == "Partly refunded"
+    assert receipt_void(receipt=original, reason="again", by=None).void_reason == "Name misspelt"
+
+
+def test_a_partial_refund_voids_the_receipt_and_replaces_it_for_what_was_kept():
+    gift = posted_gift(amount=10000, currency="CAD", on=JAN)
+    original = _issue(gift)
+    gift_set_refunded(gift=gift, refunded_amount=4000, by=None)
+    original.refresh_from_db()
+    replacement = Receipt.objects.get(replaces=original)
+    assert original.status == "void" and "4000 refunded" in original.void_reason
+    assert (replacement.status, replacement.total_amount) == ("issued", 6000)
+
+
+def test_with_replacements_left_to_finance_a_refund_only_voids():
+    from receipts.models import Organisation
+
+    Organisation.objects.update_or_create(pk=1, defaults={"on_refund": "queue"})
+    gift = posted_gift(amount=10000, currency="CAD", on=JAN)
+    original = _issue(gift)
+    gift_set_refunded(gift=gift, refunded_amount=1000, by=None)
+    assert Receipt.objects.get(pk=original.pk).status == "void"
+    assert not Receipt.objects.filter(replaces=original).exists()
 
 
 def test_a_gift_refunded_in_full_is_not_receipted_and_its_receipt_is_only_voided():
     gift = posted_gift(amount=3000, currency="CAD", on=JAN)
     original = _issue(gift)
     gift_set_refunded(gift=gift, refunded_amount=3000, by=None)
+    assert Receipt.objects.get(pk=original.pk).status == "void"  # voided by the refund
+    assert not Receipt.objects.filter(replaces=original).exists()  # nothing left to receipt
     with pytest.raises(ValidationError, match="refunded in full"):
-        receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None, replaces=None)
-    assert receipt_replace(receipt=original, reason="Refunded", by=None) == original
-    assert Receipt.objects.get(pk=original.pk).status == "void"
+        receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None)
 
 
 def test_one_receipt_covers_one_donor_in_one_currency():

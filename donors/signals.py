@@ -1,0 +1,8 @@
+"""What happens to gifts, for the apps built on donors (receipts listens) without donors
+knowing them. Sent inside the service's transaction: a receiver's writes commit or roll
+back with the change itself."""
+
+from django.dispatch import Signal
+
+gift_posted = Signal()  # gift=, by=
+gift_money_returned = Signal()  # gift=, by= : refunded (in part or whole) or voided

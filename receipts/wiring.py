@@ -1,0 +1,47 @@
+"""How receipts follow the gifts (connected in ReceiptsConfig.ready):
+- a gift posted at or above the threshold is receipted at once;
+- a refund or void of a receipted gift voids its receipt, so that no valid-looking receipt
+  survives it, and issues the replacement for what was kept (or leaves that to finance).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+
+from receipts import rules
+from receipts.models import Organisation, Receipt, ReceiptLine
+from receipts.services import receipt_issue, receipt_replace, receipt_void
+
+log = logging.getLogger(__name__)
+
+
+def receipt_posted_gift(sender, *, gift, by, **kwargs) -> None:
+    org = Organisation.current()
+    if not org.jurisdiction:
+        return
+    threshold = org.auto_receipt_threshold
+    if not rules.needs_receipt_automatically(
+        gift, jurisdiction=org.jurisdiction, threshold=threshold
+    ):
+        return
+    try:
+        receipt_issue(gifts=[gift], kind=Receipt.Kind.GIFT, jurisdiction=org.jurisdiction, by=by)
+    except ValidationError as exc:
+        # The gift stays posted; the year-end run reports what still blocks its receipt.
+        log.warning("Gift #%s was not receipted: %s", gift.pk, "; ".join(exc.messages))
+
+
+def follow_returned_money(sender, *, gift, by, **kwargs) -> None:
+    line = ReceiptLine.objects.filter(gift=gift, in_force=True).select_related("receipt").first()
+    if line is None:
+        return
+    reason = (
+        f"Gift #{gift.pk} was voided" if gift.status == gift.Status.VOID
+        else f"Gift #{gift.pk}: {gift.refunded_amount} refunded"
+    )  # fmt: skip
+    if Organisation.current().on_refund == Organisation.OnRefund.REPLACE:
+        receipt_replace(receipt=line.receipt, reason=reason, by=by)
+    else:
+        receipt_void(receipt=line.receipt, reason=reason, by=by)

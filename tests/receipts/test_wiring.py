@@ -1,0 +1,74 @@
+"""Receipts follow the gifts: issued when a gift is posted above the threshold (online gifts
+included), voided and replaced when its money goes back."""
+
+import datetime as dt
+
+import pytest
+
+from donors.services import gift_void
+from receipts.models import Organisation, Receipt
+from tests.factories import DonorFactory, posted_gift
+
+pytestmark = pytest.mark.django_db
+
+ON = dt.date(2026, 4, 2)
+
+
+def _organisation(**fields):
+    defaults = {"legal_name": "Human Freedom Alliance", "jurisdiction": "US",
+                "auto_receipt_threshold": 10**9}  # fmt: skip
+    Organisation.objects.update_or_create(pk=1, defaults={**defaults, **fields})
+
+
+def test_a_us_gift_of_250_dollars_is_acknowledged_when_posted_and_a_smaller_one_waits():
+    _organisation()
+    big = posted_gift(amount=25_000, on=ON)
+    small = posted_gift(amount=24_999, on=ON)
+    assert Receipt.objects.get().lines.get().gift == big
+    assert not small.receipt_lines.exists()
+
+
+def test_the_organisations_threshold_receipts_smaller_gifts_too():
+    _organisation(jurisdiction="CA", auto_receipt_threshold=2_000)
+    gift = posted_gift(amount=2_000, currency="CAD", on=ON)
+    assert Receipt.objects.get().lines.get().gift == gift
+
+
+def test_without_a_jurisdiction_nothing_is_issued_automatically():
+    _organisation(jurisdiction="")
+    posted_gift(amount=1_000_000, on=ON)
+    assert not Receipt.objects.exists()
+
+
+def test_a_gift_a_rule_refuses_is_still_posted_and_waits_unreceipted():
+    _organisation(jurisdiction="CA", auto_receipt_threshold=0)
+    gift = posted_gift(amount=5_000, currency="CAD", on=ON,
+                       donor=DonorFactory(address_line1="", city=""))  # fmt: skip
+    assert gift.status == "posted" and not Receipt.objects.exists()
+
+
+def test_voiding_a_receipted_gift_voids_its_receipt_and_issues_no_replacement():
+    _organisation()
+    gift = posted_gift(amount=30_000, on=ON)
+    gift_void(gift=gift, reason="Cheque bounced", by=None)
+    receipt = Receipt.objects.get()
+    assert receipt.status == "void" and "voided" in receipt.void_reason
+    assert not Receipt.objects.filter(replaces=receipt).exists()
+
+
+def test_an_online_gift_is_receipted_and_a_stripe_refund_replaces_its_receipt(
+    client, campaign, fake_stripe, deliver_all
+):
+    from tests.payments.test_giving_flow import _give, _session
+
+    _organisation()
+    _give(client, campaign, preset="250")
+    world = fake_stripe.world
+    deliver_all(world.pay_checkout(_session(fake_stripe), email="fan@example.net", name="A Fan"))
+    original = Receipt.objects.get()
+    assert original.total_amount == 25_000 and original.donor_email == "fan@example.net"
+    charge = next(o for o in world.objects.values() if o["object"] == "charge")
+    deliver_all(world.refund(charge, amount=5_000))
+    original.refresh_from_db()
+    assert original.status == "void"
+    assert Receipt.objects.get(replaces=original).total_amount == 20_000
