@@ -197,6 +197,9 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
+# The public address of this site, printed on receipts (their verification link).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # The organisation's home currency: totals are shown per currency, this one first.
 BASE_CURRENCY = env.str("BASE_CURRENCY", default="USD")
 

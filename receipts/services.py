@@ -136,3 +136,19 @@ def receipt_replace(*, receipt: Receipt, reason: str, by) -> Receipt:
         gifts=live, kind=receipt.kind, jurisdiction=receipt.series.jurisdiction, by=by,
         replaces=receipt, language=receipt.language,
     )  # fmt: skip
+
+
+def receipt_render(*, receipt: Receipt) -> Receipt:
+    """Draw the receipt's PDF once and keep it with its SHA-256 (the database refuses a
+    second, different hash). Rendering a receipt that has its PDF changes nothing."""
+    from django.core.files.base import ContentFile
+
+    from receipts.rendering import receipt_pdf, sha256
+
+    if receipt.pdf_sha256:
+        return receipt
+    content = receipt_pdf(receipt)
+    receipt.pdf.save(f"{receipt.receipt_number}.pdf", ContentFile(content), save=False)
+    receipt.pdf_sha256 = sha256(content)
+    receipt.save(update_fields=["pdf", "pdf_sha256"])
+    return receipt

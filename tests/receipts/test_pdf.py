@@ -1,0 +1,139 @@
+"""The PDFs say what each jurisdiction requires. The tests read the text back out of them."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from pypdf import PdfReader
+
+from donors.models import Gift
+from receipts.models import Organisation
+from receipts.rendering import ProjectFilesOnly, receipt_pdf
+from receipts.services import receipt_issue, receipt_render, receipt_replace
+from tests.factories import DonorFactory, posted_gift
+
+pytestmark = pytest.mark.django_db
+
+ON = dt.date(2026, 9, 12)
+
+
+@pytest.fixture
+def org(db):
+    org, _ = Organisation.objects.update_or_create(pk=1, defaults={
+        "legal_name": "Human Freedom Alliance", "address": "200 Bay Street\nToronto ON M5J 2J2",
+        "registration_number": "123456789RR0001", "ein": "12-3456789",
+        "place_of_issue": "Toronto, Ontario", "signatory_name": "Dana Ruiz",
+        "signatory_title": "Treasurer"})  # fmt: skip
+    return org
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    )
+
+
+def _donor():
+    return DonorFactory(first_name="Maya J.", last_name="Okafor", address_line1="12 King St W",
+                        city="Toronto", region="ON", postcode="M5H 1A1", country="CA")  # fmt: skip
+
+
+def _ca_receipt(**gift_fields):
+    gift = posted_gift(donor=_donor(), currency="CAD", on=ON, **gift_fields)
+    return receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None)
+
+
+def test_a_canadian_receipt_with_an_advantage_has_every_field_the_cra_requires(org):
+    receipt = _ca_receipt(amount=50_000, fair_market_value=12_000,
+                          advantage_description="Gala dinner for two")  # fmt: skip
+    text = _text(receipt_pdf(receipt))
+    for required in [
+        "Official receipt for income tax purposes", "Human Freedom Alliance",
+        "200 Bay Street", "Toronto ON M5J 2J2", "123456789RR0001", receipt.receipt_number,
+        "Toronto, Ontario", "Date issued", receipt.issued_at.date().isoformat(),
+        "Date gift received", "2026-09-12", "Maya J. Okafor", "12 King St W",
+        "Amount of gift", "$500.00", "Gala dinner for two", "$120.00",
+        "Eligible amount of gift for tax purposes", "$380.00", "Dana Ruiz",
+        "Authorised signature", "Canada Revenue Agency", "canada.ca/charities-giving",
+    ]:  # fmt: skip
+        assert required in text, required
+
+
+def test_the_french_receipt_says_it_in_french(org):
+    donor = _donor()
+    donor.preferred_language = "fr"
+    donor.save()
+    gift = posted_gift(donor=donor, currency="CAD", on=ON, amount=10_000)
+    text = _text(receipt_pdf(receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None)))
+    for required in [
+        "Reçu officiel aux fins de l'impôt sur le revenu",
+        "Lieu de délivrance",
+        "Montant admissible du don aux fins de l'impôt",
+        "Agence du revenu du Canada",
+    ]:
+        assert required in text, required
+
+
+def test_a_canadian_gift_in_kind_describes_the_property_and_its_value(org):
+    receipt = _ca_receipt(
+        amount=80_000,
+        method=Gift.Method.IN_KIND,
+        property_description="Yamaha upright piano, appraised by J. Chen",
+    )
+    text = _text(receipt_pdf(receipt))
+    assert "Gift in kind: Yamaha upright piano, appraised by J. Chen" in text
+    assert "fair market value $800.00" in text
+
+
+def test_a_replacement_says_which_receipt_it_cancels(org):
+    original = _ca_receipt(amount=10_000)
+    replacement = receipt_replace(receipt=original, reason="Address corrected", by=None)
+    text = _text(receipt_pdf(replacement))
+    assert f"This receipt cancels and replaces receipt {original.receipt_number}" in text
+
+
+def test_a_us_acknowledgement_states_no_goods_or_services_or_their_value(org):
+    plain = receipt_issue(gifts=[posted_gift(amount=30_000, on=ON)], kind="gift",
+                          jurisdiction="US", by=None)  # fmt: skip
+    text = _text(receipt_pdf(plain))
+    for required in ["Human Freedom Alliance", "EIN: 12-3456789", "2026-09-12", "Cash",
+                     "$300.00", "No goods or services were provided"]:  # fmt: skip
+        assert required in text, required
+    assert "limited to the excess" not in text
+    dinner = receipt_issue(gifts=[posted_gift(amount=30_000, on=ON, fair_market_value=8_000,
+                                              advantage_description="Gala dinner")],
+                           kind="gift", jurisdiction="US", by=None)  # fmt: skip
+    text = _text(receipt_pdf(dinner))
+    assert "Gala dinner, with a good-faith estimated value of $80.00" in text
+    assert "limited to the excess of the money you contributed" in text and "$220.00" in text
+
+
+def test_a_us_non_cash_gift_is_described_but_not_valued(org):
+    receipt = receipt_issue(gifts=[posted_gift(amount=120_000, on=ON, method=Gift.Method.STOCK,
+                                               property_description="100 shares of ACME Corp")],
+                            kind="gift", jurisdiction="US", by=None)  # fmt: skip
+    text = _text(receipt_pdf(receipt))
+    assert "Non-cash property: 100 shares of ACME Corp" in text
+    assert "$1,200.00" not in text and "Total cash contributions $0.00" in text
+
+
+def test_the_pdf_is_pdf_a_3b_with_the_receipts_data_attached_and_its_hash_kept(org):
+    receipt = receipt_render(receipt=_ca_receipt(amount=10_000))
+    content = receipt.pdf.read()
+    reader = PdfReader(io.BytesIO(content))
+    data = json.loads(reader.attachments["receipt.json"][0])
+    assert data["receipt_number"] == receipt.receipt_number and data["eligible_amount"] == 10_000
+    xmp = reader.xmp_metadata
+    assert (xmp.pdfaid_part, xmp.pdfaid_conformance) == ("3", "B")
+    import hashlib
+
+    assert receipt.pdf_sha256 == hashlib.sha256(content).hexdigest()
+    assert receipt_render(receipt=receipt).pdf_sha256 == receipt.pdf_sha256  # drawn once
+
+
+def test_rendering_reads_no_file_outside_the_project_and_nothing_from_the_network():
+    fetch = ProjectFilesOnly()
+    for url in ["file:///etc/passwd", "https://example.org/logo.png", "http://127.0.0.1/x"]:
+        with pytest.raises(ValueError, match="only the project's own files"):
+            fetch(url)
