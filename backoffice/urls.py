@@ -25,4 +25,5 @@ urlpatterns = [
     ),
     path("me/", donor_views.my_gifts, name="my_gifts"),
     path("", include("payments.urls")),
+    path("", include("receipts.urls")),
 ]
