@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 
 from backoffice.admin import ReadOnlyAdmin
 from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
-from receipts.services import receipt_replace
+from receipts.services import receipt_queue_delivery, receipt_replace
 
 
 class LineInline(admin.TabularInline):
@@ -34,7 +34,7 @@ class ReceiptAdmin(ReadOnlyAdmin):
     list_select_related = ["series"]
     search_fields = ["=number", "donor_name", "=verification_code"]
     inlines = [LineInline]
-    actions = ["replace"]
+    actions = ["replace", "send_again"]
     exclude = ["pdf"]
     readonly_fields = [f.name for f in Receipt._meta.fields if f.name != "pdf"]
 
@@ -57,6 +57,12 @@ class ReceiptAdmin(ReadOnlyAdmin):
             "selected": request.POST.getlist("_selected_action"), "opts": self.model._meta,
             "title": "Void and replace receipts",
         })  # fmt: skip
+
+    @admin.action(description="E-mail the selected receipts again", permissions=["replace"])
+    def send_again(self, request, queryset):
+        for receipt in queryset:
+            receipt_queue_delivery(receipt=receipt, resend=True)
+        messages.success(request, f"{queryset.count()} receipts queued to be sent again.")
 
     def has_replace_permission(self, request):
         return request.user.has_perm("receipts.change_receipt")

@@ -45,6 +45,7 @@ def receipt_issue(
     by,
     replaces: Receipt | None = None,
     language: str | None = None,
+    deliver: bool = True,
 ) -> Receipt:
     """Issue one receipt for `gifts` (one donor, one currency, all posted and not on another
     receipt in force). The receipted amount of a gift is what the organisation kept (the gift
@@ -102,6 +103,8 @@ def receipt_issue(
         [ReceiptLine(receipt=receipt, gift=x.gift, amount=x.amount, advantage=x.advantage)
          for x in lines]
     )  # fmt: skip
+    if deliver:
+        receipt_queue_delivery(receipt=receipt)
     return receipt
 
 
@@ -152,3 +155,53 @@ def receipt_render(*, receipt: Receipt) -> Receipt:
     receipt.pdf_sha256 = sha256(content)
     receipt.save(update_fields=["pdf", "pdf_sha256"])
     return receipt
+
+
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+def receipt_deliver(*, receipt: Receipt, resend: bool = False) -> Receipt:
+    """Draw the receipt if needed and e-mail it to the donor with the PDF attached, in the
+    donor's language. A receipt already sent is sent again only on `resend`; either way no
+    new receipt is made. A failure is kept (status failed, attempts) for a later retry."""
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    receipt = receipt_render(receipt=Receipt.objects.get(pk=receipt.pk))
+    if receipt.delivery_status == Receipt.Delivery.SENT and not resend:
+        return receipt
+    if not receipt.donor_email:
+        return receipt  # nothing to send to: the donor downloads it from their page
+    language = receipt.language if receipt.language in ("en", "fr") else "en"
+    with translation.override(language):
+        context = {"receipt": receipt, "language": language}
+        subject = render_to_string("receipts/email/subject.txt", context).strip()
+        body = render_to_string("receipts/email/body.txt", context)
+    message = EmailMessage(subject=subject, body=body, to=[receipt.donor_email])
+    receipt.pdf.open("rb")
+    try:
+        message.attach(f"{receipt.receipt_number}.pdf", receipt.pdf.read(), "application/pdf")
+    finally:
+        receipt.pdf.close()
+    receipt.delivery_attempts += 1
+    try:
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - any mail failure is kept for a retry
+        receipt.delivery_status = Receipt.Delivery.FAILED
+        receipt.delivery_error = str(exc)[:300]
+    else:
+        receipt.delivery_status = Receipt.Delivery.SENT
+        receipt.delivered_at = timezone.now()
+        receipt.delivery_error = ""
+    receipt.save(update_fields=["delivery_status", "delivery_attempts", "delivered_at",
+                                "delivery_error"])  # fmt: skip
+    return receipt
+
+
+def receipt_queue_delivery(*, receipt: Receipt, resend: bool = False) -> None:
+    """After the current transaction commits, draw and send the receipt in a task (again,
+    with `resend`: the same receipt and PDF, never a new one)."""
+    from receipts.tasks import deliver_receipt
+
+    transaction.on_commit(lambda: deliver_receipt.enqueue(receipt.pk, resend=resend))

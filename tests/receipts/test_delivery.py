@@ -1,0 +1,62 @@
+"""Receipts are drawn and e-mailed in a task, in the donor's language, retried on failure,
+and sent again on request without a new receipt."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from receipts.models import Receipt
+from receipts.services import receipt_issue
+from tests.factories import DonorFactory, posted_gift
+
+pytestmark = pytest.mark.django_db
+
+
+def _issue(django_capture_on_commit_callbacks, language="en", **donor):
+    gift = posted_gift(donor=DonorFactory(preferred_language=language, **donor), amount=30_000,
+                       currency="CAD", on=dt.date(2026, 7, 1))  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None)
+    return Receipt.objects.get(pk=receipt.pk)
+
+
+def test_an_issued_receipt_is_drawn_and_emailed_with_its_pdf(django_capture_on_commit_callbacks):
+    receipt = _issue(django_capture_on_commit_callbacks, email="maya@example.net")
+    [message] = mail.outbox
+    assert message.to == ["maya@example.net"] and receipt.receipt_number in message.subject
+    name, content, mimetype = message.attachments[0]
+    assert (name, mimetype) == (f"{receipt.receipt_number}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF") and receipt.pdf_sha256
+    assert (receipt.delivery_status, receipt.delivery_attempts) == ("sent", 1)
+
+
+def test_the_email_is_in_the_donors_language(django_capture_on_commit_callbacks):
+    _issue(django_capture_on_commit_callbacks, language="fr", email="luc@example.net")
+    assert mail.outbox[0].subject.startswith("Votre reçu") and "Merci" in mail.outbox[0].body
+
+
+def test_a_failed_email_is_kept_and_retried_by_the_command(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_BACKEND = "tests.receipts.failing_mail.Backend"
+    receipt = _issue(django_capture_on_commit_callbacks, email="x@example.net")
+    assert (receipt.delivery_status, receipt.delivery_attempts) == ("failed", 1)
+    assert "mail server down" in receipt.delivery_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("retry_receipt_deliveries", stdout=io.StringIO())
+    receipt.refresh_from_db()
+    assert (receipt.delivery_status, receipt.delivery_attempts) == ("sent", 2)
+    assert len(mail.outbox) == 1
+
+
+def test_sending_again_makes_no_new_receipt(finance_client, django_capture_on_commit_callbacks):
+    receipt = _issue(django_capture_on_commit_callbacks, email="maya@example.net")
+    with django_capture_on_commit_callbacks(execute=True):
+        finance_client.post(reverse("admin:receipts_receipt_changelist"),
+                            {"action": "send_again", "_selected_action": [receipt.pk]})  # fmt: skip
+    assert len(mail.outbox) == 2 and Receipt.objects.count() == 1
+    assert mail.outbox[1].attachments[0][1] == mail.outbox[0].attachments[0][1]  # the same PDF
