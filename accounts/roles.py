@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "receipts.receipt": ("change", "view"),  # change = void and replace
         "receipts.receiptseries": ("add", "change", "view"),
         "receipts.organisation": ("add", "change", "view"),
+        "receipts.statementrun": ("add", "view"),
     },
     FUNDRAISING: {
         "donors.donor": ("add", "change", "view", "merge"),

@@ -225,3 +225,38 @@ class ReceiptLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt} · gift #{self.gift_id}"
+
+
+class StatementRun(models.Model):
+    """One year-end run: a statement per donor for the year's gifts not yet receipted. It
+    can be stopped and started again; a donor already covered gets nothing twice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        STOPPED = "stopped", "Stopped"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    year = models.PositiveSmallIntegerField()
+    jurisdiction = models.CharField(max_length=2, choices=Jurisdiction.choices)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    stop_requested = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0, help_text="Donors with gifts to cover.")
+    done = models.PositiveIntegerField(default=0)
+    issued = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=list, blank=True, help_text="[{donor, name, reason}]")
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        kind = "dry run" if self.dry_run else "run"
+        return f"{self.jurisdiction} {self.year} statements {kind} #{self.pk}"

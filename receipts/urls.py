@@ -5,4 +5,11 @@ from receipts import views
 urlpatterns = [
     path("receipts/verify/<str:code>/", views.verify, name="receipt_verify"),
     path("me/receipts/<int:pk>.pdf", views.my_receipt_pdf, name="my_receipt_pdf"),
+    path("receipts/statements/", views.statement_runs, name="statement_runs"),
+    path("receipts/statements/<int:pk>/", views.statement_run, name="statement_run"),
+    path(
+        "receipts/statements/<int:pk>/control/",
+        views.statement_run_control,
+        name="statement_run_control",
+    ),
 ]

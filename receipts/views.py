@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_not_required
+from django import forms
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from receipts.models import Receipt
+from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun
 from receipts.selectors import donor_receipts
+from receipts.statements import statement_run_create, statement_run_queue, statement_run_stop
 
 
 def _initials(name: str) -> str:
@@ -35,3 +40,50 @@ def my_receipt_pdf(request, pk: int):
         raise Http404("This receipt is still being prepared.")
     return FileResponse(receipt.pdf.open("rb"), as_attachment=True,
                         filename=f"{receipt.receipt_number}.pdf")  # fmt: skip
+
+
+class StatementRunForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+    jurisdiction = forms.ChoiceField(choices=Jurisdiction.choices)
+    dry_run = forms.BooleanField(required=False, initial=True, label="Dry run (issue nothing)")
+
+
+@permission_required("receipts.add_statementrun", raise_exception=True)
+def statement_runs(request):
+    """Start a year-end run (in a task) and see the earlier ones."""
+    org = Organisation.current()
+    last_year = timezone.localdate().year - 1
+    initial = {"year": last_year, "jurisdiction": org.jurisdiction or "US"}
+    form = StatementRunForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = statement_run_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error("year", exc.messages[0])
+        else:
+            statement_run_queue(run=run)
+            return redirect("statement_run", pk=run.pk)
+    runs = StatementRun.objects.select_related("created_by")[:20]
+    return render(request, "receipts/statement_runs.html", {"form": form, "runs": runs})
+
+
+@permission_required("receipts.view_statementrun", raise_exception=True)
+def statement_run(request, pk: int):
+    run = get_object_or_404(StatementRun, pk=pk)
+    busy = run.status in (StatementRun.Status.QUEUED, StatementRun.Status.RUNNING)
+    return render(request, "receipts/statement_run.html", {"run": run, "busy": busy})
+
+
+@require_POST
+@permission_required("receipts.add_statementrun", raise_exception=True)
+def statement_run_control(request, pk: int):
+    """Stop a running run, or start a stopped one again (it issues nothing twice)."""
+    run = get_object_or_404(StatementRun, pk=pk)
+    if request.POST.get("do") == "stop" and run.status == StatementRun.Status.RUNNING:
+        statement_run_stop(run=run)
+    elif request.POST.get("do") == "restart" and run.status in (
+        StatementRun.Status.STOPPED,
+        StatementRun.Status.FAILED,
+    ):
+        statement_run_queue(run=run)
+    return redirect("statement_run", pk=run.pk)

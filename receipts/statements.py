@@ -1,0 +1,132 @@
+"""The year-end run: one statement per donor (and currency) covering the year's posted gifts
+that no receipt in force covers yet.
+
+Each donor's statement is issued in its own transaction, so a run stopped (or killed) half
+way keeps what it did; started again, it finds those donors' gifts covered and issues
+nothing twice. Progress (done / total) is saved as it goes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from donors.models import Donor, Gift
+from receipts import rules
+from receipts.models import Receipt, ReceiptLine, StatementRun
+from receipts.services import receipt_issue
+
+PROGRESS_EVERY = 25
+
+
+def eligible_gifts(*, year: int, jurisdiction: str):
+    """Posted gifts received in `year`, not refunded in full and on no receipt in force."""
+    covered = ReceiptLine.objects.filter(gift=OuterRef("pk"), in_force=True)
+    gifts = Gift.objects.filter(
+        status=Gift.Status.POSTED,
+        received_on__gte=dt.date(year, 1, 1),
+        received_on__lt=dt.date(year + 1, 1, 1),
+        refunded_amount__lt=F("amount"),
+    ).exclude(Exists(covered))
+    currency = {"CA": "CAD", "US": "USD"}.get(jurisdiction)
+    return gifts.filter(currency=currency) if currency else gifts
+
+
+def statement_run_create(
+    *, year: int, jurisdiction: str, by, dry_run: bool = False
+) -> StatementRun:
+    if year > timezone.localdate().year:
+        raise ValidationError({"year": f"{year} has not begun: no statement can cover it."})
+    return StatementRun.objects.create(
+        year=year, jurisdiction=jurisdiction, dry_run=dry_run, created_by=by
+    )
+
+
+def statement_run_queue(*, run: StatementRun) -> None:
+    """Run it in a task after the commit (again, for a stopped or failed run)."""
+    from receipts.tasks import execute_statement_run
+
+    StatementRun.objects.filter(pk=run.pk).update(
+        status=StatementRun.Status.QUEUED, stop_requested=False
+    )
+    transaction.on_commit(lambda: execute_statement_run.enqueue(run.pk))
+
+
+def statement_run_stop(*, run: StatementRun) -> None:
+    """Ask a running run to stop after the donor it is on."""
+    StatementRun.objects.filter(pk=run.pk).update(stop_requested=True)
+
+
+def statement_run_execute(
+    *, run: StatementRun, progress: Callable[[int, int], None] | None = None
+) -> StatementRun:
+    """Issue (or, in a dry run, only check) every statement of the run's year."""
+    donor_ids = sorted(
+        set(
+            eligible_gifts(year=run.year, jurisdiction=run.jurisdiction).values_list(
+                "donor_id", flat=True
+            )
+        )
+    )
+    run.status, run.total, run.done, run.issued, run.skipped = (
+        StatementRun.Status.RUNNING, len(donor_ids), 0, 0, [],
+    )  # fmt: skip
+    run.save()
+    try:
+        for i, donor_id in enumerate(donor_ids, 1):
+            if i % PROGRESS_EVERY == 0 and _stop_requested(run):
+                run.status = StatementRun.Status.STOPPED
+                break
+            _statement_for(run, donor_id)
+            run.done = i
+            if i % PROGRESS_EVERY == 0 or i == len(donor_ids):
+                run.save(update_fields=["done", "issued", "skipped"])
+            if progress:
+                progress(i, len(donor_ids))
+        else:
+            run.status = StatementRun.Status.DONE
+    except Exception as exc:
+        run.status, run.error = StatementRun.Status.FAILED, str(exc)[:2000]
+        raise
+    finally:
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def _stop_requested(run: StatementRun) -> bool:
+    return StatementRun.objects.filter(pk=run.pk, stop_requested=True).exists()
+
+
+def _skip(run: StatementRun, donor: Donor, reason: str) -> None:
+    run.skipped.append({"donor": donor.pk, "name": donor.display_name, "reason": reason})
+
+
+def _statement_for(run: StatementRun, donor_id: int) -> None:
+    donor = Donor.objects.get(pk=donor_id)
+    gifts = list(
+        eligible_gifts(year=run.year, jurisdiction=run.jurisdiction).filter(donor_id=donor_id)
+    )
+    if not gifts:
+        _skip(run, donor, "nothing eligible (covered since the run began)")
+        return
+    lines = [rules.counted(g, jurisdiction=run.jurisdiction) for g in gifts]
+    try:
+        rules.check(jurisdiction=run.jurisdiction, lines=lines, donor=donor)
+    except ValidationError as exc:
+        _skip(run, donor, "; ".join(exc.messages))
+        return
+    if not donor.email:
+        _skip(run, donor, "no e-mail address: issued, to be posted or downloaded")
+    if run.dry_run:
+        run.issued += 1
+        return
+    with transaction.atomic():
+        receipt_issue(gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
+                      by=run.created_by)  # fmt: skip
+    run.issued += 1

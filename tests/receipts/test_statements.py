@@ -1,0 +1,129 @@
+"""The year-end run: one statement per donor, restartable, reporting what it skipped."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+
+from receipts.models import Receipt, StatementRun
+from receipts.services import receipt_issue
+from receipts.statements import statement_run_create, statement_run_execute
+from tests.factories import DonorFactory, posted_gift
+
+pytestmark = pytest.mark.django_db
+
+
+def _gifts(donors=6, each=3, year=2025):
+    people = [DonorFactory() for _ in range(donors)]
+    for donor in people:
+        for month in range(1, each + 1):
+            posted_gift(donor=donor, amount=1_000 * month, currency="CAD",
+                        on=dt.date(year, month, 10))  # fmt: skip
+    return people
+
+
+def test_one_statement_per_donor_for_the_gifts_not_yet_receipted():
+    people = _gifts()
+    already = people[0].gifts.order_by("received_on").first()
+    receipt_issue(gifts=[already], kind="gift", jurisdiction="CA", by=None)
+    posted_gift(donor=people[1], amount=9_999, currency="CAD", on=dt.date(2026, 1, 2))  # next year
+    run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    statements = Receipt.objects.filter(kind="statement")
+    assert (run.status, run.total, run.done, run.issued) == ("done", 6, 6, 6)
+    assert statements.count() == 6 and {s.donor_id for s in statements} == {p.pk for p in people}
+    first = statements.get(donor=people[0])
+    assert (first.total_amount, first.lines.count()) == (5_000, 2)  # the receipted gift left out
+    assert statements.get(donor=people[1]).total_amount == 6_000
+
+
+def test_a_dry_run_issues_nothing_and_reports_what_would_be_skipped():
+    people = _gifts(donors=3, each=1)
+    people[2].address_line1, people[2].city = "", ""
+    people[2].save()
+    run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None,
+                                                         dry_run=True))  # fmt: skip
+    assert (run.issued, Receipt.objects.count()) == (2, 0)
+    assert [s["donor"] for s in run.skipped] == [people[2].pk]
+    assert "has no address" in run.skipped[0]["reason"]
+
+
+def test_a_run_killed_half_way_and_started_again_issues_exactly_one_statement_each():
+    people = _gifts(donors=10, each=2)
+
+    class Killed(BaseException):
+        pass
+
+    def die_after_four(done, total):
+        if done == 4:
+            raise Killed
+
+    run = statement_run_create(year=2025, jurisdiction="CA", by=None)
+    with pytest.raises(Killed):
+        statement_run_execute(run=run, progress=die_after_four)
+    assert Receipt.objects.count() == 4
+    again = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    assert again.issued == 6
+    per_donor = sorted(Receipt.objects.values_list("donor_id", flat=True))
+    assert per_donor == sorted(p.pk for p in people)  # exactly one each
+    numbers = sorted(Receipt.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, 11))  # and no gap in the numbers
+
+
+def test_a_stop_request_stops_the_run_and_a_restart_finishes_it(monkeypatch):
+    from receipts import statements
+
+    monkeypatch.setattr(statements, "PROGRESS_EVERY", 2)
+    people = _gifts(donors=7, each=1)
+    run = statement_run_create(year=2025, jurisdiction="CA", by=None)
+
+    def stop_at_three(done, total):
+        if done == 3:
+            StatementRun.objects.filter(pk=run.pk).update(stop_requested=True)
+
+    run = statement_run_execute(run=run, progress=stop_at_three)
+    assert run.status == "stopped" and Receipt.objects.count() == 3
+    StatementRun.objects.filter(pk=run.pk).update(stop_requested=False)
+    statement_run_execute(run=StatementRun.objects.get(pk=run.pk))
+    assert Receipt.objects.count() == len(people)
+
+
+def test_the_command_prints_what_it_did(db):
+    _gifts(donors=2, each=1)
+    out = io.StringIO()
+    call_command("issue_statements", "--year", "2025", "--jurisdiction", "CA", "--dry-run",
+                 stdout=out, verbosity=0)  # fmt: skip
+    assert "2 statements would be issued for 2 donors" in out.getvalue()
+    assert not Receipt.objects.exists()
+
+
+def test_finance_runs_statements_from_the_staff_page(
+    finance_client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    _gifts(donors=2, each=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = finance_client.post(reverse("statement_runs"),
+                                     {"year": "2025", "jurisdiction": "CA"})  # fmt: skip
+    run = StatementRun.objects.get()
+    assert answer["Location"] == reverse("statement_run", args=[run.pk])
+    page = finance_client.get(answer["Location"]).content.decode()
+    assert "2 / 2 donors" in page and "Done" in page
+    assert Receipt.objects.filter(kind="statement").count() == 2
+
+
+def test_a_future_year_is_refused_on_the_form(finance_client):
+    from django.urls import reverse
+
+    answer = finance_client.post(reverse("statement_runs"), {"year": "2099", "jurisdiction": "CA"})
+    assert "has not begun" in answer.content.decode() and not StatementRun.objects.exists()
+
+
+def test_fundraising_staff_cannot_start_a_run(fundraising_client):
+    from django.urls import reverse
+
+    answer = fundraising_client.post(
+        reverse("statement_runs"), {"year": "2025", "jurisdiction": "CA"}
+    )
+    assert answer.status_code == 403
