@@ -297,6 +297,7 @@ def donor_merge(*, keep: Donor, merge: Donor, by) -> DonorMerge:
     PossibleDuplicate.objects.filter(donor__in=[keep, merge], other__in=[keep, merge]).update(
         status=PossibleDuplicate.Status.MERGED, resolved_by=by, resolved_at=timezone.now()
     )
+    signals.donors_merged.send(sender=Donor, merge=merge, keep=keep, by=by)
     return record
 
 

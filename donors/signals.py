@@ -6,3 +6,4 @@ from django.dispatch import Signal
 
 gift_posted = Signal()  # gift=, by=
 gift_money_returned = Signal()  # gift=, by= : refunded (in part or whole) or voided
+donors_merged = Signal()  # merge=, keep=, by= : the gifts of `merge` now belong to `keep`

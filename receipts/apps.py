@@ -13,3 +13,4 @@ class ReceiptsConfig(AppConfig):
         signals.gift_money_returned.connect(
             wiring.follow_returned_money, dispatch_uid="receipt_follows_refund"
         )
+        signals.donors_merged.connect(wiring.follow_merge, dispatch_uid="receipt_follows_merge")

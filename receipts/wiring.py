@@ -1,7 +1,9 @@
 """How receipts follow the gifts (connected in ReceiptsConfig.ready):
 - a gift posted at or above the threshold is receipted at once;
 - a refund or void of a receipted gift voids its receipt, so that no valid-looking receipt
-  survives it, and issues the replacement for what was kept (or leaves that to finance).
+  survives it, and issues the replacement for what was kept (or leaves that to finance);
+- merging two donors replaces the merged donor's receipts in force, in the kept donor's
+  name (a receipt names the donor who gave).
 """
 
 from __future__ import annotations
@@ -45,3 +47,15 @@ def follow_returned_money(sender, *, gift, by, **kwargs) -> None:
         receipt_replace(receipt=line.receipt, reason=reason, by=by)
     else:
         receipt_void(receipt=line.receipt, reason=reason, by=by)
+
+
+def follow_merge(sender, *, merge, keep, by, **kwargs) -> None:
+    in_force = Receipt.objects.filter(
+        donor=merge, status=Receipt.Status.ISSUED, lines__in_force=True
+    ).distinct()
+    reason = f"Donor #{merge.pk} was merged into donor #{keep.pk}"
+    for receipt in in_force:
+        if Organisation.current().on_refund == Organisation.OnRefund.REPLACE:
+            receipt_replace(receipt=receipt, reason=reason, by=by)
+        else:
+            receipt_void(receipt=receipt, reason=reason, by=by)

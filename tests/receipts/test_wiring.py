@@ -72,3 +72,20 @@ def test_an_online_gift_is_receipted_and_a_stripe_refund_replaces_its_receipt(
     original.refresh_from_db()
     assert original.status == "void"
     assert Receipt.objects.get(replaces=original).total_amount == 20_000
+
+
+def test_merging_donors_replaces_the_merged_donors_receipts_in_the_kept_donors_name(
+    fundraising_user,
+):
+    from donors.services import donor_merge
+    from receipts.services import receipt_issue
+
+    keep = DonorFactory(first_name="Maya", last_name="Okafor")
+    merge = DonorFactory(first_name="M.", last_name="Okafor-Smith")
+    gift = posted_gift(donor=merge, amount=15_000, currency="CAD", on=ON)
+    original = receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None)
+    donor_merge(keep=keep, merge=merge, by=fundraising_user)
+    original.refresh_from_db()
+    replacement = Receipt.objects.get(replaces=original)
+    assert original.status == "void" and "merged" in original.void_reason
+    assert (replacement.donor, replacement.donor_name) == (keep, "Maya Okafor")
