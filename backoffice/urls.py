@@ -24,6 +24,7 @@ urlpatterns = [
         name="gift_import_commit",
     ),
     path("me/", donor_views.my_gifts, name="my_gifts"),
+    path("me/address/", donor_views.my_address, name="my_address"),
     path("", include("payments.urls")),
     path("", include("receipts.urls")),
 ]

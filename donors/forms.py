@@ -16,3 +16,14 @@ class GiftImportForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError("Upload a .csv file.")
         return upload
+
+
+class MyAddressForm(forms.ModelForm):
+    """What a donor may change about themselves: where receipts go, and in which language."""
+
+    class Meta:
+        from donors.models import Donor
+
+        model = Donor
+        fields = ["address_line1", "address_line2", "city", "region", "postcode", "country",
+                  "preferred_language"]  # fmt: skip

@@ -307,3 +307,20 @@ def duplicate_dismiss(*, duplicate: PossibleDuplicate, by) -> PossibleDuplicate:
     duplicate.resolved_by, duplicate.resolved_at = by, timezone.now()
     duplicate.save()
     return duplicate
+
+
+DONOR_EDITABLE_FIELDS = ("address_line1", "address_line2", "city", "region", "postcode",
+                         "country", "preferred_language")  # fmt: skip
+
+
+@transaction.atomic
+def donor_update_contact(*, donor: Donor, by, **changes) -> Donor:
+    """A donor changes their own address or language (for future receipts; issued ones
+    keep the address they were issued to)."""
+    unknown = set(changes) - set(DONOR_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    for field, value in changes.items():
+        setattr(donor, field, value)
+    changed_by(donor, by).save()
+    return donor

@@ -1,20 +1,22 @@
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from donors.forms import GiftImportForm
+from donors.forms import GiftImportForm, MyAddressForm
 from donors.importing import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     gift_import_create,
     gift_import_queue,
 )
-from donors.models import GiftImport
+from donors.models import Donor, GiftImport
 from donors.selectors import donor_gifts
+from donors.services import donor_update_contact
 from donors.tasks import check_gift_import, commit_gift_import
 
 
@@ -71,3 +73,17 @@ def my_gifts(request):
             "portal_token": uuid.uuid4().hex,
         },
     )
+
+
+def my_address(request):
+    """A donor's own address and language; anyone else signed in gets 404."""
+    donor = getattr(request.user, "donor", None)
+    if donor is None:
+        raise Http404("No donor record belongs to this sign-in.")
+    form = MyAddressForm(request.POST or None, instance=donor)
+    if request.method == "POST" and form.is_valid():
+        fields = {f: form.cleaned_data[f] for f in form.Meta.fields}
+        donor_update_contact(donor=Donor.objects.get(pk=donor.pk), by=request.user, **fields)
+        messages.success(request, "Thank you: your next receipts will use this address.")
+        return redirect("my_gifts")
+    return render(request, "donors/my_address.html", {"form": form})

@@ -39,7 +39,8 @@ def normalise_email(email: str | None) -> str | None:
 
 
 def validate_country(code: str) -> None:
-    if code and code not in Locale("en").territories:
+    # CLDR's territories also hold regions ("150" Europe) and "ZZ" (Unknown Region).
+    if code and (code not in Locale("en").territories or not code.isalpha() or code == "ZZ"):
         raise ValidationError(
             "Unknown country %(code)r: use a two-letter ISO 3166 code such as US, CA or GB.",
             params={"code": code},

@@ -53,3 +53,37 @@ def test_someone_who_is_not_a_donor_gets_404_for_any_receipt(client):
     receipt = _receipt()
     client.force_login(UserFactory())
     assert client.get(reverse("my_receipt_pdf", args=[receipt.pk])).status_code == 404
+
+
+def test_a_donor_updates_their_address_for_future_receipts_only(client):
+    maya = DonorFactory(user=UserFactory(), address_line1="12 King St", city="Toronto",
+                        postcode="M5H 1A1", country="CA")  # fmt: skip
+    before = _receipt(donor=maya)
+    client.force_login(maya.user)
+    answer = client.post(reverse("my_address"), {
+        "address_line1": "99 Queen St E", "address_line2": "", "city": "Toronto", "region": "ON",
+        "postcode": "M5C 2M6", "country": "CA", "preferred_language": "fr"})  # fmt: skip
+    assert answer.status_code == 302
+    maya.refresh_from_db()
+    assert (maya.address_line1, maya.preferred_language) == ("99 Queen St E", "fr")
+    after = _receipt(donor=maya, amount=10_000)
+    before.refresh_from_db()
+    assert "12 King St" in before.donor_address and "99 Queen St E" in after.donor_address
+    assert after.language == "fr"
+
+
+def test_a_bad_country_is_named_on_the_form_and_nothing_changes(client):
+    maya = DonorFactory(user=UserFactory(), country="CA")
+    client.force_login(maya.user)
+    answer = client.post(
+        reverse("my_address"),
+        {"address_line1": "x", "city": "y", "country": "ZZ", "preferred_language": "en"},
+    )
+    assert answer.status_code == 200 and "Unknown country" in answer.content.decode()
+    maya.refresh_from_db()
+    assert maya.address_line1 != "x"
+
+
+def test_the_address_page_is_404_for_someone_who_is_not_a_donor(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("my_address")).status_code == 404
