@@ -18,7 +18,7 @@ import qrcode.image.svg
 import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from backoffice.money import format_money
 from receipts import rules
@@ -80,11 +80,12 @@ def receipt_data(receipt: Receipt) -> dict:
     }
 
 
-def receipt_html(receipt: Receipt, *, organisation: Organisation | None = None) -> str:
-    """The receipt as HTML: the PDF's source, and the staff's preview."""
+def receipt_html(receipt: Receipt, *, organisation: Organisation | None = None, lines=None) -> str:
+    """The receipt as HTML: the PDF's source, and the staff's preview (an unsaved receipt
+    with its unsaved `lines`)."""
     org = organisation or Organisation.current()
     language = receipt.language if receipt.language in ("en", "fr") else "en"
-    lines = list(receipt.lines.select_related("gift"))
+    lines = list(receipt.lines.select_related("gift")) if lines is None else list(lines)
     in_kind = [line for line in lines if line.gift.method in ("in_kind", "stock")]
     locale = f"{language}_{receipt.series.jurisdiction}"  # en_CA: "$500.00", not "CA$500.00"
     money = lambda minor: format_money(minor, receipt.currency, locale=locale)  # noqa: E731
@@ -137,3 +138,27 @@ def receipt_pdf(receipt: Receipt, *, organisation: Organisation | None = None) -
 
 def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def receipt_preview_html(*, gifts, jurisdiction: str, kind: str = "gift") -> str:
+    """What the receipt for `gifts` would look like, issued now; nothing is saved and no
+    number is taken. Raises ValidationError when a rule would refuse it."""
+    from receipts.models import ReceiptLine, ReceiptSeries
+    from receipts.services import donor_address
+
+    lines = [rules.counted(g, jurisdiction=jurisdiction) for g in gifts]
+    donor = gifts[0].donor
+    rules.check(jurisdiction=jurisdiction, lines=lines, donor=donor)
+    total = sum(x.amount for x in lines)
+    advantage = sum(x.advantage for x in lines)
+    year = max(g.received_on for g in gifts).year
+    series = ReceiptSeries(jurisdiction=jurisdiction, year=year, prefix="PREVIEW-")
+    receipt = Receipt(
+        series=series, number=1, kind=kind, donor=donor, donor_name=donor.display_name,
+        donor_address=donor_address(donor), language=donor.preferred_language or "en",
+        currency=gifts[0].currency, total_amount=total, advantage_amount=advantage,
+        eligible_amount=total - advantage, tax_year=year, issued_at=timezone.now(),
+        verification_code="preview",
+    )  # fmt: skip
+    unsaved = [ReceiptLine(gift=x.gift, amount=x.amount, advantage=x.advantage) for x in lines]
+    return receipt_html(receipt, lines=unsaved)

@@ -26,7 +26,7 @@ def next_number(*, jurisdiction: str, year: int) -> tuple[ReceiptSeries, int]:
     return series, series.last_number
 
 
-def _address(donor) -> str:
+def donor_address(donor) -> str:
     lines = [
         donor.address_line1,
         donor.address_line2,
@@ -92,7 +92,7 @@ def receipt_issue(
     series, number = next_number(jurisdiction=jurisdiction, year=tax_year)
     receipt = Receipt(
         series=series, number=number, kind=kind, donor=donor, donor_name=donor.display_name,
-        donor_address=_address(donor), donor_email=donor.email or "",
+        donor_address=donor_address(donor), donor_email=donor.email or "",
         language=language or donor.preferred_language or "en", currency=locked[0].currency,
         total_amount=total, advantage_amount=advantage, eligible_amount=total - advantage,
         tax_year=tax_year, issued_at=now, issued_by=by, replaces=replaces,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -87,3 +87,25 @@ def statement_run_control(request, pk: int):
     ):
         statement_run_queue(run=run)
     return redirect("statement_run", pk=run.pk)
+
+
+@permission_required("receipts.view_receipt", raise_exception=True)
+def receipt_preview(request):
+    """The receipt a gift would get, as HTML, before it is issued (?gift=ID&jurisdiction=CA)."""
+    from donors.models import Gift
+    from receipts.rendering import receipt_preview_html
+
+    gift = get_object_or_404(
+        Gift.objects.select_related("donor"), pk=request.GET.get("gift", 0) or 0
+    )
+    jurisdiction = request.GET.get("jurisdiction") or Organisation.current().jurisdiction or "US"
+    try:
+        html = receipt_preview_html(gifts=[gift], jurisdiction=jurisdiction)
+    except ValidationError as exc:
+        return render(
+            request,
+            "receipts/preview_refused.html",
+            {"gift": gift, "problems": exc.messages},
+            status=400,
+        )
+    return HttpResponse(html)

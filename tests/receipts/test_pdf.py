@@ -137,3 +137,24 @@ def test_rendering_reads_no_file_outside_the_project_and_nothing_from_the_networ
     for url in ["file:///etc/passwd", "https://example.org/logo.png", "http://127.0.0.1/x"]:
         with pytest.raises(ValueError, match="only the project's own files"):
             fetch(url)
+
+
+def test_staff_preview_the_receipt_a_gift_would_get_without_issuing_it(org, finance_client):
+    from django.urls import reverse
+
+    gift = posted_gift(donor=_donor(), amount=50_000, currency="CAD", on=ON)
+    page = finance_client.get(reverse("receipt_preview"), {"gift": gift.pk, "jurisdiction": "CA"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "Official receipt for income tax purposes" in text
+    assert "PREVIEW-2026" in text and "$500.00" in text
+    from receipts.models import Receipt, ReceiptSeries
+
+    assert not Receipt.objects.exists() and not ReceiptSeries.objects.exists()
+
+
+def test_a_preview_that_a_rule_refuses_says_why(org, finance_client):
+    from django.urls import reverse
+
+    gift = posted_gift(amount=50_000, currency="USD", on=ON)
+    page = finance_client.get(reverse("receipt_preview"), {"gift": gift.pk, "jurisdiction": "CA"})
+    assert page.status_code == 400 and "Canadian receipts are in CAD" in page.content.decode()
