@@ -1,0 +1,79 @@
+"""Year-end statements end to end: numbering, rendering, storing, queuing e-mail.
+
+Issues N statements (one per donor, three gifts each) through the year-end run on SQLite,
+with the task backend running each statement's delivery (draw the PDF/A-3b, store it with
+its hash, e-mail it to an in-memory outbox) as it is queued. Then renders the same
+statements one by one with a plain `HTML(...).write_pdf()` loop, same fonts and subsetter.
+
+Usage: python bench/statements.py [N]   (the goal: 30 statements/s and 4 x the plain loop)
+"""
+
+import datetime as dt
+import os
+import sys
+import time
+
+from _setup import django_on_fresh_sqlite
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+os.environ.setdefault("EMAIL_URL", "memorymail://")
+
+
+def populate(n: int) -> None:
+    from django.db import transaction
+    from tqdm import tqdm
+
+    from donors.models import Donor, Fund, Gift
+    from donors.services import gift_record
+    from receipts.models import Organisation
+
+    Organisation.objects.update_or_create(pk=1, defaults={
+        "legal_name": "Human Freedom Alliance", "address": "200 Bay Street\\nToronto ON",
+        "jurisdiction": "CA", "registration_number": "123456789RR0001",
+        "place_of_issue": "Toronto", "signatory_name": "Dana Ruiz",
+        "auto_receipt_threshold": 10**12})  # fmt: skip
+    fund = Fund.objects.create(code="GEN", name="General", gl_account="4000")
+    with transaction.atomic():
+        for i in tqdm(range(n), desc="Donors and gifts", unit="donor"):
+            donor = Donor.objects.create(first_name="Fan", last_name=f"N{i}",
+                                         email=f"fan{i}@example.net", address_line1=f"{i} King St",
+                                         city="Toronto", region="ON", postcode="M5H 1A1",
+                                         country="CA")  # fmt: skip
+            for month in (3, 6, 9):
+                amount = 1_000 + i % 500 + month
+                gift_record(gift=Gift(donor=donor, amount=amount, currency="CAD",
+                                      received_on=dt.date(2025, month, 1), method="card"),
+                            split=[(fund, amount)], by=None)  # fmt: skip
+
+
+def main() -> None:
+    os.environ.setdefault("TASK_BACKEND", "immediate")
+    django_on_fresh_sqlite("statements")
+    import weasyprint
+
+    from receipts.models import Receipt
+    from receipts.rendering import STATIC, receipt_html
+    from receipts.statements import statement_run_create, statement_run_execute
+
+    populate(N)
+    started = time.perf_counter()
+    run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    issued_for = time.perf_counter() - started
+    rendered = Receipt.objects.exclude(pdf_sha256="").count()
+    assert run.issued == N and rendered == N, (run.issued, rendered)
+
+    sample = list(Receipt.objects.order_by("id")[: min(N, 200)])
+    htmls = [receipt_html(r) for r in sample]
+    started = time.perf_counter()
+    for html in htmls:
+        weasyprint.HTML(string=html, base_url=STATIC.as_uri() + "/").write_pdf()
+    plain = len(htmls) / (time.perf_counter() - started)
+    ours = N / issued_for
+    print(f"{N} statements, SQLite, WeasyPrint {weasyprint.__version__}")
+    print(f"statements: {ours:.1f} statements/s")
+    print(f"one-by-one: {plain:.1f} statements/s")
+    print(f"ratio: {ours / plain:.2f} x")
+
+
+if __name__ == "__main__":
+    main()
