@@ -89,3 +89,18 @@ def test_merging_donors_replaces_the_merged_donors_receipts_in_the_kept_donors_n
     replacement = Receipt.objects.get(replaces=original)
     assert original.status == "void" and "merged" in original.void_reason
     assert (replacement.donor, replacement.donor_name) == (keep, "Maya Okafor")
+
+
+def test_the_demo_command_sets_the_organisation_and_receipts_the_demo_donors_gifts():
+    import io
+
+    from django.core.management import call_command
+
+    donor = DonorFactory(email="donor@example.org")
+    for day in (1, 2):
+        posted_gift(donor=donor, amount=5_000, on=ON.replace(day=day))
+    out = io.StringIO()
+    call_command("seed_receipts_demo", stdout=out)
+    call_command("seed_receipts_demo", stdout=out)  # again: nothing twice
+    assert Organisation.current().legal_name == "Humans Against Trafficking"
+    assert Receipt.objects.filter(donor=donor).count() == 2
