@@ -5,7 +5,11 @@ with the task backend running each statement's delivery (draw the PDF/A-3b, stor
 its hash, e-mail it to an in-memory outbox) as it is queued. Then renders the same
 statements one by one with a plain `HTML(...).write_pdf()` loop, same fonts and subsetter.
 
-Usage: python bench/statements.py [N]   (the goal: 30 statements/s and 4 x the plain loop)
+Usage: python bench/statements.py [N] [WORKERS]
+  (the goal: 30 statements/s and 4 x the plain loop)
+
+With WORKERS (say 2), the deliveries are queued in the database task backend and drawn by
+that many `db_worker` processes, as in production, instead of in this process.
 """
 
 import datetime as dt
@@ -16,6 +20,7 @@ import time
 from _setup import django_on_fresh_sqlite
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+WORKERS = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 os.environ.setdefault("EMAIL_URL", "memorymail://")
 
 
@@ -46,8 +51,20 @@ def populate(n: int) -> None:
                             split=[(fund, amount)], by=None)  # fmt: skip
 
 
+def draw_in_workers(n: int) -> None:
+    import subprocess
+
+    from _setup import ROOT
+
+    command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
+               "--interval", "0"]  # fmt: skip
+    workers = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL) for _ in range(n)]
+    for worker in workers:
+        worker.wait()
+
+
 def main() -> None:
-    os.environ.setdefault("TASK_BACKEND", "immediate")
+    os.environ.setdefault("TASK_BACKEND", "db" if WORKERS else "immediate")
     django_on_fresh_sqlite("statements")
     import weasyprint
 
@@ -58,6 +75,8 @@ def main() -> None:
     populate(N)
     started = time.perf_counter()
     run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    if WORKERS:
+        draw_in_workers(WORKERS)
     issued_for = time.perf_counter() - started
     rendered = Receipt.objects.exclude(pdf_sha256="").count()
     assert run.issued == N and rendered == N, (run.issued, rendered)
@@ -69,7 +88,8 @@ def main() -> None:
         weasyprint.HTML(string=html, base_url=STATIC.as_uri() + "/").write_pdf()
     plain = len(htmls) / (time.perf_counter() - started)
     ours = N / issued_for
-    print(f"{N} statements, SQLite, WeasyPrint {weasyprint.__version__}")
+    where = f"{WORKERS} worker processes" if WORKERS else "in process"
+    print(f"{N} statements, SQLite, WeasyPrint {weasyprint.__version__}, drawn {where}")
     print(f"statements: {ours:.1f} statements/s")
     print(f"one-by-one: {plain:.1f} statements/s")
     print(f"ratio: {ours / plain:.2f} x")
