@@ -43,10 +43,7 @@ def follow_returned_money(sender, *, gift, by, **kwargs) -> None:
         f"Gift #{gift.pk} was voided" if gift.status == gift.Status.VOID
         else f"Gift #{gift.pk}: {gift.refunded_amount} refunded"
     )  # fmt: skip
-    if Organisation.current().on_refund == Organisation.OnRefund.REPLACE:
-        receipt_replace(receipt=line.receipt, reason=reason, by=by)
-    else:
-        receipt_void(receipt=line.receipt, reason=reason, by=by)
+    _void_and_maybe_replace(line.receipt, reason=reason, by=by)
 
 
 def follow_merge(sender, *, merge, keep, by, **kwargs) -> None:
@@ -55,7 +52,12 @@ def follow_merge(sender, *, merge, keep, by, **kwargs) -> None:
     ).distinct()
     reason = f"Donor #{merge.pk} was merged into donor #{keep.pk}"
     for receipt in in_force:
-        if Organisation.current().on_refund == Organisation.OnRefund.REPLACE:
-            receipt_replace(receipt=receipt, reason=reason, by=by)
-        else:
-            receipt_void(receipt=receipt, reason=reason, by=by)
+        _void_and_maybe_replace(receipt, reason=reason, by=by)
+
+
+def _void_and_maybe_replace(receipt: Receipt, *, reason: str, by) -> None:
+    """Void at once; the replacement too, or left to finance, as the organisation chose."""
+    if Organisation.current().on_refund == Organisation.OnRefund.REPLACE:
+        receipt_replace(receipt=receipt, reason=reason, by=by)
+    else:
+        receipt_void(receipt=receipt, reason=reason, by=by)
