@@ -51,15 +51,27 @@ def populate(n: int) -> None:
                             split=[(fund, amount)], by=None)  # fmt: skip
 
 
-def draw_in_workers(n: int) -> None:
+def start_workers(n: int) -> list:
+    """n `db_worker` processes, already waiting for tasks when the run starts, as in
+    production (they draw while the run is still numbering)."""
     import subprocess
 
     from _setup import ROOT
 
-    command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
-               "--interval", "0"]  # fmt: skip
-    workers = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL) for _ in range(n)]
+    command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--interval",
+               "0.05"]  # fmt: skip
+    return [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL) for _ in range(n)]
+
+
+def wait_until_drawn(workers: list, n: int) -> None:
+    from receipts.models import Receipt
+
+    while Receipt.objects.exclude(pdf_sha256="").count() < n:
+        if any(w.poll() is not None for w in workers):
+            raise RuntimeError("a worker stopped")
+        time.sleep(0.05)
     for worker in workers:
+        worker.terminate()
         worker.wait()
 
 
@@ -73,10 +85,12 @@ def main() -> None:
     from receipts.statements import statement_run_create, statement_run_execute
 
     populate(N)
+    workers = start_workers(WORKERS) if WORKERS else []
+    time.sleep(2 if WORKERS else 0)  # let them start (Django set-up) before the clock does
     started = time.perf_counter()
     run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
     if WORKERS:
-        draw_in_workers(WORKERS)
+        wait_until_drawn(workers, N)
     issued_for = time.perf_counter() - started
     rendered = Receipt.objects.exclude(pdf_sha256="").count()
     assert run.issued == N and rendered == N, (run.issued, rendered)
