@@ -1,0 +1,65 @@
+"""A year-end run killed for real (SIGKILL, mid-run) and started again issues exactly one
+statement per donor. Runs on PostgreSQL, whose test database another process can open."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from receipts.models import Receipt
+from tests.factories import DonorFactory, posted_gift
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+]
+
+DONORS = 60
+
+
+def _command_env() -> dict:
+    s = connection.settings_dict
+    user, host, port = s["USER"] or "postgres", s["HOST"] or "127.0.0.1", s["PORT"] or 5432
+    url = f"postgres://{user}@{host}:{port}/{s['NAME']}"
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TASK_BACKEND": "immediate",
+        "EMAIL_URL": "memorymail://",
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings",
+    }
+
+
+def _run_statements() -> subprocess.Popen:
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "manage.py", "issue_statements", "--year", "2025",
+               "--jurisdiction", "CA", "--verbosity", "0"]  # fmt: skip
+    return subprocess.Popen(command, cwd=root, env=_command_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+
+
+def test_a_run_killed_with_sigkill_and_started_again_issues_one_statement_each():
+    donors = [DonorFactory() for _ in range(DONORS)]
+    for donor in donors:
+        posted_gift(donor=donor, amount=2_000, currency="CAD", on=dt.date(2025, 5, 5))
+    first = _run_statements()
+    deadline = time.monotonic() + 120
+    while Receipt.objects.count() < 10:  # part of the way through
+        assert first.poll() is None, first.stderr.read().decode()[-2000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    done_before = Receipt.objects.count()
+    assert 10 <= done_before < DONORS
+    second = _run_statements()
+    assert second.wait(300) == 0, second.stderr.read().decode()[-2000:]
+    per_donor = sorted(Receipt.objects.values_list("donor_id", flat=True))
+    assert per_donor == sorted(d.pk for d in donors)
+    assert sorted(Receipt.objects.values_list("number", flat=True)) == list(range(1, DONORS + 1))
