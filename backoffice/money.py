@@ -89,3 +89,13 @@ def _babel_locale(locale: str | None) -> str:
 def format_money(minor: int, currency: str, locale: str | None = None) -> str:
     """123450, 'USD' -> '$1,234.50' in English, '1 234,50 $US' in French."""
     return format_currency(to_major(minor, currency), currency, locale=_babel_locale(locale))
+
+
+def money_label(amount: int | None, currency: str) -> str:
+    """`format_money` for labels of records that may not be valid yet (an unknown currency
+    shows its raw figures; no amount shows a dash), so that __str__ and messages never fail."""
+    if amount is None:
+        return "—"
+    if not is_known_currency(currency or ""):
+        return f"{amount} {currency}"
+    return format_money(amount, currency)

@@ -14,15 +14,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from backoffice.money import format_money, is_known_currency, validate_currency
-
-
-def _money(amount: int | None, currency: str) -> str:
-    if amount is None:
-        return "—"
-    if not is_known_currency(currency or ""):
-        return f"{amount} {currency}"
-    return format_money(amount, currency)
+from backoffice.money import money_label, validate_currency
 
 
 class StripeEvent(models.Model):
@@ -136,7 +128,7 @@ class Donation(models.Model):
 
     @property
     def total_display(self) -> str:
-        return _money(self.total, self.currency)
+        return money_label(self.total, self.currency)
 
     @property
     def idempotency_key(self) -> str:
@@ -202,15 +194,15 @@ class Payment(models.Model):
 
     @property
     def amount_display(self) -> str:
-        return _money(self.amount, self.currency)
+        return money_label(self.amount, self.currency)
 
     @property
     def fee_display(self) -> str:
-        return _money(self.fee, self.settlement_currency)
+        return money_label(self.fee, self.settlement_currency)
 
     @property
     def net_display(self) -> str:
-        return _money(self.net, self.settlement_currency)
+        return money_label(self.net, self.settlement_currency)
 
 
 class Refund(models.Model):
@@ -227,7 +219,7 @@ class Refund(models.Model):
         ordering = ["-created"]
 
     def __str__(self) -> str:
-        return f"{self.refund_id} · {_money(self.amount, self.currency)} ({self.status})"
+        return f"{self.refund_id} · {money_label(self.amount, self.currency)} ({self.status})"
 
 
 class RefundRequest(models.Model):
@@ -251,7 +243,7 @@ class RefundRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Refund request #{self.pk} · {_money(self.amount, self.payment.currency)}"
+        return f"Refund request #{self.pk} · {money_label(self.amount, self.payment.currency)}"
 
     @property
     def idempotency_key(self) -> str:
@@ -277,7 +269,7 @@ class Dispute(models.Model):
         ordering = ["-created"]
 
     def __str__(self) -> str:
-        return f"{self.dispute_id} · {_money(self.amount, self.currency)} ({self.status})"
+        return f"{self.dispute_id} · {money_label(self.amount, self.currency)} ({self.status})"
 
 
 class Payout(models.Model):
@@ -295,4 +287,4 @@ class Payout(models.Model):
         ordering = ["-arrival_date", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.payout_id} · {_money(self.amount, self.currency)} ({self.status})"
+        return f"{self.payout_id} · {money_label(self.amount, self.currency)} ({self.status})"

@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from donors.models import Gift
 from receipts import rules
@@ -144,8 +147,6 @@ def receipt_replace(*, receipt: Receipt, reason: str, by) -> Receipt:
 def receipt_render(*, receipt: Receipt) -> Receipt:
     """Draw the receipt's PDF once and keep it with its SHA-256 (the database refuses a
     second, different hash). Rendering a receipt that has its PDF changes nothing."""
-    from django.core.files.base import ContentFile
-
     from receipts.rendering import receipt_pdf, sha256
 
     if receipt.pdf_sha256:
@@ -164,10 +165,6 @@ def receipt_deliver(*, receipt: Receipt, resend: bool = False) -> Receipt:
     """Draw the receipt if needed and e-mail it to the donor with the PDF attached, in the
     donor's language. A receipt already sent is sent again only on `resend`; either way no
     new receipt is made. A failure is kept (status failed, attempts) for a later retry."""
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
     receipt = receipt_render(receipt=Receipt.objects.get(pk=receipt.pk))
     if receipt.delivery_status == Receipt.Delivery.SENT and not resend:
         return receipt

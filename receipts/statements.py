@@ -126,7 +126,8 @@ def _statement_for(run: StatementRun, donor_id: int) -> None:
     if run.dry_run:
         run.issued += 1
         return
-    with transaction.atomic():
-        receipt_issue(gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
-                      by=run.created_by)  # fmt: skip
+    # receipt_issue is one transaction: a run killed after it keeps this donor's statement.
+    receipt_issue(
+        gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction, by=run.created_by
+    )
     run.issued += 1

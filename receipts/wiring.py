@@ -43,7 +43,8 @@ def follow_returned_money(sender, *, gift, by, **kwargs) -> None:
         f"Gift #{gift.pk} was voided" if gift.status == gift.Status.VOID
         else f"Gift #{gift.pk}: {gift.refunded_amount} refunded"
     )  # fmt: skip
-    _void_and_maybe_replace(line.receipt, reason=reason, by=by)
+    replace = Organisation.current().on_refund == Organisation.OnRefund.REPLACE
+    _void_and_maybe_replace(line.receipt, reason=reason, by=by, replace=replace)
 
 
 def follow_merge(sender, *, merge, keep, by, **kwargs) -> None:
@@ -51,13 +52,14 @@ def follow_merge(sender, *, merge, keep, by, **kwargs) -> None:
         donor=merge, status=Receipt.Status.ISSUED, lines__in_force=True
     ).distinct()
     reason = f"Donor #{merge.pk} was merged into donor #{keep.pk}"
+    replace = Organisation.current().on_refund == Organisation.OnRefund.REPLACE
     for receipt in in_force:
-        _void_and_maybe_replace(receipt, reason=reason, by=by)
+        _void_and_maybe_replace(receipt, reason=reason, by=by, replace=replace)
 
 
-def _void_and_maybe_replace(receipt: Receipt, *, reason: str, by) -> None:
+def _void_and_maybe_replace(receipt: Receipt, *, reason: str, by, replace: bool) -> None:
     """Void at once; the replacement too, or left to finance, as the organisation chose."""
-    if Organisation.current().on_refund == Organisation.OnRefund.REPLACE:
+    if replace:
         receipt_replace(receipt=receipt, reason=reason, by=by)
     else:
         receipt_void(receipt=receipt, reason=reason, by=by)

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Sum
 
 from backoffice.audit import audited
-from backoffice.money import format_money, is_known_currency, validate_currency
+from backoffice.money import format_money, money_label, validate_currency
 from backoffice.validation import clean_before_save
 
 positive_amount = MinValueValidator(1, "The amount must be greater than zero.")
@@ -43,11 +43,10 @@ def split_errors(amount: int, currency: str, parts: Iterable[tuple[object, int]]
         seen.add(fund)
     total = sum(p for _, p in parts if p)
     if not errors and total != amount:
-        if is_known_currency(currency):
-            said_total, said_amount = format_money(total, currency), format_money(amount, currency)
-        else:
-            said_total, said_amount = str(total), str(amount)
-        errors.append(f"the fund split adds up to {said_total} but the gift is {said_amount}")
+        errors.append(
+            f"the fund split adds up to {money_label(total, currency)} "
+            f"but the gift is {money_label(amount, currency)}"
+        )
     return errors
 
 
@@ -182,9 +181,7 @@ class Gift(models.Model):
 
     @property
     def amount_display(self) -> str:
-        if not is_known_currency(self.currency or ""):
-            return f"{self.amount} {self.currency}"
-        return format_money(self.amount, self.currency)
+        return money_label(self.amount, self.currency)
 
     @property
     def eligible_amount(self) -> int:

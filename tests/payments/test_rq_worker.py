@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from donors.models import Gift
 from payments.models import Donation, StripeEvent
 from tests.factories import CampaignFactory, FundFactory
 from tests.payments.conftest import deliver
+from tests.processes import database_url_for_other_processes
 
 REDIS_DB = 9  # kept apart from anything a developer runs on the default database
 
@@ -28,17 +28,6 @@ def _redis_answers() -> bool:
         return False
 
 
-def _database_url() -> str | None:
-    s = connection.settings_dict
-    if connection.vendor == "postgresql":
-        user, host, port = s["USER"] or "postgres", s["HOST"] or "127.0.0.1", s["PORT"] or 5432
-        return f"postgres://{user}@{host}:{port}/{s['NAME']}"
-    name = str(s["NAME"])
-    if "memory" in name or not name:
-        return None
-    return f"sqlite:///{name}"
-
-
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not _redis_answers(), reason="needs Redis on 127.0.0.1:6379"),
@@ -46,7 +35,7 @@ pytestmark = [
 
 
 def test_events_queued_in_redis_are_processed_by_a_worker_process(client, offline, settings):
-    url = _database_url()
+    url = database_url_for_other_processes()
     if url is None:
         pytest.skip("the SQLite test database is in memory; the PostgreSQL run covers this")
     import django_rq

@@ -14,6 +14,7 @@ from django.db import connection
 
 from receipts.models import Receipt
 from tests.factories import DonorFactory, posted_gift
+from tests.processes import database_url_for_other_processes
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -24,12 +25,9 @@ DONORS = 60
 
 
 def _command_env() -> dict:
-    s = connection.settings_dict
-    user, host, port = s["USER"] or "postgres", s["HOST"] or "127.0.0.1", s["PORT"] or 5432
-    url = f"postgres://{user}@{host}:{port}/{s['NAME']}"
     return {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url_for_other_processes(),
         "TASK_BACKEND": "immediate",
         "EMAIL_URL": "memorymail://",
         "DJANGO_SETTINGS_MODULE": "backoffice.settings",
