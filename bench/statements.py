@@ -33,7 +33,7 @@ def populate(n: int) -> None:
     from receipts.models import Organisation
 
     Organisation.objects.update_or_create(pk=1, defaults={
-        "legal_name": "Human Freedom Alliance", "address": "200 Bay Street\\nToronto ON",
+        "legal_name": "Human Freedom Alliance", "address": "200 Bay Street\nToronto ON",
         "jurisdiction": "CA", "registration_number": "123456789RR0001",
         "place_of_issue": "Toronto", "signatory_name": "Dana Ruiz",
         "auto_receipt_threshold": 10**12})  # fmt: skip

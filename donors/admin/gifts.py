@@ -32,7 +32,7 @@ class GiftForm(MinorUnitsFormMixin, forms.ModelForm):
         model = Gift
         fields = [
             "donor", "currency", "received_on", "method", "campaign", "advantage_description",
-            "property_description", "tribute_type", "tribute_name", "soft_credit_donor",
+            "property_description", "appraiser", "tribute_type", "tribute_name", "soft_credit_donor",
             "external_reference", "referral_code", "notes",
         ]  # fmt: skip
 
@@ -158,6 +158,7 @@ class GiftAdmin(SimpleHistoryAdmin):
         "fmv_text",
         "advantage_description",
         "property_description",
+        "appraiser",
     )
     POSTED_FIELDS = (
         "donor",
@@ -169,6 +170,7 @@ class GiftAdmin(SimpleHistoryAdmin):
         "fmv_display",
         "advantage_description",
         "property_description",
+        "appraiser",
     )
     DETAIL_FIELDS = (
         "tribute_type",
@@ -211,6 +213,7 @@ class GiftAdmin(SimpleHistoryAdmin):
                 "fmv_display",
                 "advantage_description",
                 "property_description",
+                "appraiser",
             ]
         return readonly
 

@@ -92,6 +92,10 @@ class Gift(models.Model):
     property_description = models.CharField(
         "description of property", max_length=300, blank=True, help_text="For in-kind and stock."
     )
+    appraiser = models.CharField(
+        max_length=300, blank=True,
+        help_text="Name and address of the appraiser, when the property was appraised.",
+    )  # fmt: skip
     tribute_type = models.CharField(
         "tribute", max_length=8, choices=Tribute.choices, blank=True, default=""
     )
