@@ -144,30 +144,61 @@ def receipt_replace(*, receipt: Receipt, reason: str, by) -> Receipt:
     )  # fmt: skip
 
 
-def receipt_render(*, receipt: Receipt) -> Receipt:
-    """Draw the receipt's PDF once and keep it with its SHA-256 (the database refuses a
-    second, different hash). Rendering a receipt that has its PDF changes nothing."""
-    from receipts.rendering import receipt_pdf, sha256
+def receipts_render(*, receipts: Sequence[Receipt]) -> list[Receipt]:
+    """Draw the PDFs of those `receipts` that have none, laid out together, and keep each
+    with its SHA-256. A receipt's PDF is stored once: if another worker stored it first,
+    theirs stands (the database refuses a second hash) and this one is dropped."""
+    from receipts.rendering import receipts_pdfs, sha256
 
-    if receipt.pdf_sha256:
-        return receipt
-    content = receipt_pdf(receipt)
-    receipt.pdf.save(f"{receipt.receipt_number}.pdf", ContentFile(content), save=False)
-    receipt.pdf_sha256 = sha256(content)
-    receipt.save(update_fields=["pdf", "pdf_sha256"])
-    return receipt
+    undrawn = [r for r in receipts if not r.pdf_sha256]
+    for receipt, content in zip(undrawn, receipts_pdfs(undrawn) if undrawn else [], strict=True):
+        name = receipt.pdf.storage.save(
+            receipt.pdf.field.generate_filename(receipt, f"{receipt.receipt_number}.pdf"),
+            ContentFile(content),
+        )
+        digest = sha256(content)
+        stored = Receipt.objects.filter(pk=receipt.pk, pdf_sha256="").update(
+            pdf=name, pdf_sha256=digest
+        )
+        if stored:
+            receipt.pdf.name, receipt.pdf_sha256 = name, digest
+        else:  # drawn meanwhile by another worker: keep theirs
+            receipt.pdf.storage.delete(name)
+            receipt.refresh_from_db(fields=["pdf", "pdf_sha256"])
+    return list(receipts)
+
+
+def receipt_render(*, receipt: Receipt) -> Receipt:
+    """Draw one receipt's PDF once (see receipts_render)."""
+    return receipts_render(receipts=[receipt])[0]
 
 
 MAX_DELIVERY_ATTEMPTS = 5
 
 
+def receipts_deliver(*, receipt_ids: Sequence[int], resend: bool = False) -> list[Receipt]:
+    """Draw the receipts that need it (together: cheaper by the page) and e-mail each to its
+    donor with the PDF attached, in the donor's language. A receipt already sent is sent
+    again only on `resend`; either way no new receipt is made. A failure is kept (status
+    failed, attempts) for a later retry, and does not stop the others."""
+    receipts = list(
+        Receipt.objects.filter(pk__in=receipt_ids)
+        .select_related("series", "replaces")
+        .prefetch_related("lines__gift")
+        .order_by("pk")
+    )
+    receipts_render(receipts=receipts)
+    return [_send(receipt, resend=resend) for receipt in receipts]
+
+
 def receipt_deliver(*, receipt: Receipt, resend: bool = False) -> Receipt:
-    """Draw the receipt if needed and e-mail it to the donor with the PDF attached, in the
-    donor's language. A receipt already sent is sent again only on `resend`; either way no
-    new receipt is made. A failure is kept (status failed, attempts) for a later retry."""
-    receipt = receipt_render(receipt=Receipt.objects.get(pk=receipt.pk))
-    if receipt.delivery_status == Receipt.Delivery.SENT and not resend:
-        return receipt
+    return receipts_deliver(receipt_ids=[receipt.pk], resend=resend)[0]
+
+
+def _send(receipt: Receipt, *, resend: bool) -> Receipt:
+    current = Receipt.objects.filter(pk=receipt.pk).values_list("delivery_status", flat=True)
+    if current.get() == Receipt.Delivery.SENT and not resend:
+        return receipt  # sent meanwhile (a retry that overlapped this batch)
     if not receipt.donor_email:
         return receipt  # nothing to send to: the donor downloads it from their page
     language = receipt.language if receipt.language in ("en", "fr") else "en"
@@ -199,6 +230,13 @@ def receipt_deliver(*, receipt: Receipt, resend: bool = False) -> Receipt:
 def receipt_queue_delivery(*, receipt: Receipt, resend: bool = False) -> None:
     """After the current transaction commits, draw and send the receipt in a task (again,
     with `resend`: the same receipt and PDF, never a new one)."""
-    from receipts.tasks import deliver_receipt
+    receipts_queue_delivery(receipt_ids=[receipt.pk], resend=resend)
 
-    transaction.on_commit(lambda: deliver_receipt.enqueue(receipt.pk, resend=resend))
+
+def receipts_queue_delivery(*, receipt_ids: Sequence[int], resend: bool = False) -> None:
+    """After the current transaction commits, draw and send these receipts in one task."""
+    from receipts.tasks import deliver_receipts
+
+    ids = list(receipt_ids)
+    if ids:
+        transaction.on_commit(lambda: deliver_receipts.enqueue(ids, resend=resend))

@@ -1,9 +1,10 @@
 """The year-end run: one statement per donor (and currency) covering the year's posted gifts
 that no receipt in force covers yet.
 
-Each donor's statement is issued in its own transaction, so a run stopped (or killed) half
-way keeps what it did; started again, it finds those donors' gifts covered and issues
-nothing twice. Progress (done / total) is saved as it goes.
+Donors are taken in chunks of CHUNK, each chunk one transaction that issues its statements,
+saves the progress (done / total) and, on commit, queues one task that draws the chunk's
+PDFs together and e-mails them. A run stopped (or killed) half way keeps the chunks it
+committed; started again, it finds those donors' gifts covered and issues nothing twice.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from django.utils import timezone
 from donors.models import Donor, Gift
 from receipts import rules
 from receipts.models import Receipt, ReceiptLine, StatementRun
-from receipts.services import receipt_issue
+from receipts.services import receipt_issue, receipts_queue_delivery
 
-PROGRESS_EVERY = 25
+CHUNK = 25
 
 
 def eligible_gifts(*, year: int, jurisdiction: str):
@@ -78,16 +79,18 @@ def statement_run_execute(
     )  # fmt: skip
     run.save()
     try:
-        for i, donor_id in enumerate(donor_ids, 1):
-            if i % PROGRESS_EVERY == 0 and _stop_requested(run):
+        for start in range(0, len(donor_ids), CHUNK):
+            if start and _stop_requested(run):
                 run.status = StatementRun.Status.STOPPED
                 break
-            _statement_for(run, donor_id)
-            run.done = i
-            if i % PROGRESS_EVERY == 0 or i == len(donor_ids):
+            chunk = donor_ids[start : start + CHUNK]
+            with transaction.atomic():
+                issued = [_statement_for(run, donor_id) for donor_id in chunk]
+                run.done = start + len(chunk)
                 run.save(update_fields=["done", "issued", "skipped"])
+                receipts_queue_delivery(receipt_ids=[r.pk for r in issued if r])
             if progress:
-                progress(i, len(donor_ids))
+                progress(run.done, len(donor_ids))
         else:
             run.status = StatementRun.Status.DONE
     except Exception as exc:
@@ -107,27 +110,29 @@ def _skip(run: StatementRun, donor: Donor, reason: str) -> None:
     run.skipped.append({"donor": donor.pk, "name": donor.display_name, "reason": reason})
 
 
-def _statement_for(run: StatementRun, donor_id: int) -> None:
+def _statement_for(run: StatementRun, donor_id: int) -> Receipt | None:
+    """The donor's statement, issued (None when skipped or in a dry run)."""
     donor = Donor.objects.get(pk=donor_id)
     gifts = list(
         eligible_gifts(year=run.year, jurisdiction=run.jurisdiction).filter(donor_id=donor_id)
     )
     if not gifts:
         _skip(run, donor, "nothing eligible (covered since the run began)")
-        return
+        return None
     lines = [rules.counted(g, jurisdiction=run.jurisdiction) for g in gifts]
     try:
         rules.check(jurisdiction=run.jurisdiction, lines=lines, donor=donor)
     except ValidationError as exc:
         _skip(run, donor, "; ".join(exc.messages))
-        return
+        return None
     if not donor.email:
         _skip(run, donor, "no e-mail address: issued, to be posted or downloaded")
     if run.dry_run:
         run.issued += 1
-        return
-    # receipt_issue is one transaction: a run killed after it keeps this donor's statement.
-    receipt_issue(
-        gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction, by=run.created_by
-    )
+        return None
+    receipt = receipt_issue(
+        gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
+        by=run.created_by, deliver=False,
+    )  # fmt: skip
     run.issued += 1
+    return receipt

@@ -2,13 +2,19 @@
 
 from django_tasks import task
 
-from receipts.models import Receipt
-from receipts.services import receipt_deliver
+from receipts.services import receipts_deliver
+
+
+@task()
+def deliver_receipts(receipt_ids: list[int], resend: bool = False) -> None:
+    """Draw (together) and e-mail these receipts; running it twice sends nothing twice."""
+    receipts_deliver(receipt_ids=receipt_ids, resend=resend)
 
 
 @task()
 def deliver_receipt(receipt_id: int, resend: bool = False) -> None:
-    receipt_deliver(receipt=Receipt.objects.get(pk=receipt_id), resend=resend)
+    """One receipt: kept so that tasks queued before deliver_receipts still run."""
+    receipts_deliver(receipt_ids=[receipt_id], resend=resend)
 
 
 @task()

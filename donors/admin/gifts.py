@@ -32,8 +32,8 @@ class GiftForm(MinorUnitsFormMixin, forms.ModelForm):
         model = Gift
         fields = [
             "donor", "currency", "received_on", "method", "campaign", "advantage_description",
-            "property_description", "appraiser", "tribute_type", "tribute_name", "soft_credit_donor",
-            "external_reference", "referral_code", "notes",
+            "property_description", "appraiser", "tribute_type", "tribute_name",
+            "soft_credit_donor", "external_reference", "referral_code", "notes",
         ]  # fmt: skip
 
     def clean(self):

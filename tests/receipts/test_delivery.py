@@ -53,6 +53,20 @@ def test_a_failed_email_is_kept_and_retried_by_the_command(
     assert len(mail.outbox) == 1
 
 
+def test_a_receipt_whose_task_was_lost_is_drawn_and_sent_by_the_command():
+    gift = posted_gift(donor=DonorFactory(email="lost@example.net"), amount=30_000,
+                       currency="CAD", on=dt.date(2026, 7, 1))  # fmt: skip
+    lost = receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None)  # never run
+    call_command("retry_receipt_deliveries", stdout=io.StringIO())
+    assert not mail.outbox  # issued just now: its task may still be on its way
+    out = io.StringIO()
+    call_command("retry_receipt_deliveries", "--stale-minutes", "0", stdout=out)
+    lost.refresh_from_db()
+    assert lost.pdf_sha256 and lost.delivery_status == "sent"
+    assert "1 receipts sent" in out.getvalue()
+    assert [m.to for m in mail.outbox] == [["lost@example.net"]]
+
+
 def test_sending_again_makes_no_new_receipt(finance_client, django_capture_on_commit_callbacks):
     receipt = _issue(django_capture_on_commit_callbacks, email="maya@example.net")
     with django_capture_on_commit_callbacks(execute=True):

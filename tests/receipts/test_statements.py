@@ -37,6 +37,39 @@ def test_one_statement_per_donor_for_the_gifts_not_yet_receipted():
     assert statements.get(donor=people[1]).total_amount == 6_000
 
 
+def test_the_run_draws_each_chunk_together_and_mails_every_donor_their_own_pdf(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django_tasks.signals import task_enqueued
+    from pypdf import PdfReader
+
+    from receipts import statements
+
+    monkeypatch.setattr(statements, "CHUNK", 3)
+    people = _gifts(donors=7, each=1)
+    queued = []
+
+    def record(sender, task_result, **kwargs):
+        queued.append(task_result.args)
+
+    task_enqueued.connect(record)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    finally:
+        task_enqueued.disconnect(record)
+    assert [len(ids) for ids, *_ in queued] == [3, 3, 1]  # one task per chunk
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    for message in mail.outbox:
+        ((name, content, _),) = message.attachments
+        receipt = Receipt.objects.get(donor_email=message.to[0])
+        text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+        assert name == f"{receipt.receipt_number}.pdf" and receipt.receipt_number in text
+        assert receipt.donor_name in text and len(PdfReader(io.BytesIO(content)).pages) == 1
+        assert receipt.delivery_status == "sent" and receipt.pdf_sha256
+
+
 def test_a_dry_run_issues_nothing_and_reports_what_would_be_skipped():
     people = _gifts(donors=3, each=1)
     people[2].address_line1, people[2].city = "", ""
@@ -48,7 +81,10 @@ def test_a_dry_run_issues_nothing_and_reports_what_would_be_skipped():
     assert "has no address" in run.skipped[0]["reason"]
 
 
-def test_a_run_killed_half_way_and_started_again_issues_exactly_one_statement_each():
+def test_a_run_killed_half_way_and_started_again_issues_exactly_one_statement_each(monkeypatch):
+    from receipts import statements
+
+    monkeypatch.setattr(statements, "CHUNK", 2)
     people = _gifts(donors=10, each=2)
 
     class Killed(BaseException):
@@ -73,7 +109,7 @@ def test_a_run_killed_half_way_and_started_again_issues_exactly_one_statement_ea
 def test_a_stop_request_stops_the_run_and_a_restart_finishes_it(monkeypatch):
     from receipts import statements
 
-    monkeypatch.setattr(statements, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(statements, "CHUNK", 3)
     people = _gifts(donors=7, each=1)
     run = statement_run_create(year=2025, jurisdiction="CA", by=None)
 
