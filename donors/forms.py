@@ -26,4 +26,4 @@ class MyAddressForm(forms.ModelForm):
 
         model = Donor
         fields = ["address_line1", "address_line2", "city", "region", "postcode", "country",
-                  "preferred_language"]  # fmt: skip
+                  "preferred_language", "receipts_by_email"]  # fmt: skip

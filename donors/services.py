@@ -310,7 +310,7 @@ def duplicate_dismiss(*, duplicate: PossibleDuplicate, by) -> PossibleDuplicate:
 
 
 DONOR_EDITABLE_FIELDS = ("address_line1", "address_line2", "city", "region", "postcode",
-                         "country", "preferred_language")  # fmt: skip
+                         "country", "preferred_language", "receipts_by_email")  # fmt: skip
 
 
 @transaction.atomic

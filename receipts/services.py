@@ -93,14 +93,16 @@ def receipt_issue(
     now = timezone.now()
     tax_year = max(g.received_on for g in locked).year
     series, number = next_number(jurisdiction=jurisdiction, year=tax_year)
+    email = (donor.email or "") if donor.receipts_by_email else ""  # opted out: posted
     receipt = Receipt(
         series=series, number=number, kind=kind, donor=donor, donor_name=donor.display_name,
-        donor_address=donor_address(donor), donor_email=donor.email or "",
+        donor_address=donor_address(donor), donor_email=email,
         language=language or donor.preferred_language or "en", currency=locked[0].currency,
         total_amount=total, advantage_amount=advantage, eligible_amount=total - advantage,
         tax_year=tax_year, issued_at=now, issued_by=by, replaces=replaces,
     )  # fmt: skip
-    receipt.full_clean(exclude=["donor", "series", "issued_by", "replaces"])
+    # The fields' own checks; uniqueness (number, code) is the database's to enforce.
+    receipt.clean_fields(exclude=["donor", "series", "issued_by", "replaces"])
     receipt.save()
     ReceiptLine.objects.bulk_create(
         [ReceiptLine(receipt=receipt, gift=x.gift, amount=x.amount, advantage=x.advantage)

@@ -1,10 +1,11 @@
 """The year-end run: one statement per donor (and currency) covering the year's posted gifts
 that no receipt in force covers yet.
 
-Donors are taken in chunks of CHUNK, each chunk one transaction that issues its statements,
-saves the progress (done / total) and, on commit, queues one task that draws the chunk's
-PDFs together and e-mails them. A run stopped (or killed) half way keeps the chunks it
-committed; started again, it finds those donors' gifts covered and issues nothing twice.
+Each donor's statement is issued in its own transaction, so a run stopped (or killed) half
+way keeps what it did; started again, it finds those donors' gifts covered and issues
+nothing twice. Every CHUNK donors the progress (done / total) is saved and one task is
+queued that draws the chunk's PDFs together (cheaper by the page) and e-mails them; a
+restarted run first queues the statements a killed one issued but never queued.
 """
 
 from __future__ import annotations
@@ -78,21 +79,28 @@ def statement_run_execute(
         StatementRun.Status.RUNNING, len(donor_ids), 0, 0, [],
     )  # fmt: skip
     run.save()
+    if not run.dry_run:
+        _queue_undrawn(run)
+    issued: list[int] = []
     try:
-        for start in range(0, len(donor_ids), CHUNK):
-            if start and _stop_requested(run):
+        for i, donor_id in enumerate(donor_ids, 1):
+            if i % CHUNK == 1 and i > 1 and _stop_requested(run):
                 run.status = StatementRun.Status.STOPPED
                 break
-            chunk = donor_ids[start : start + CHUNK]
-            with transaction.atomic():
-                issued = [_statement_for(run, donor_id) for donor_id in chunk]
-                run.done = start + len(chunk)
+            # receipt_issue is one short transaction: a run killed after it keeps this
+            # donor's statement, and other writers (workers drawing) get the database between.
+            if receipt := _statement_for(run, donor_id):
+                issued.append(receipt.pk)
+            run.done = i
+            if i % CHUNK == 0 or i == len(donor_ids):
                 run.save(update_fields=["done", "issued", "skipped"])
-                receipts_queue_delivery(receipt_ids=[r.pk for r in issued if r])
+                receipts_queue_delivery(receipt_ids=issued)
+                issued = []
             if progress:
-                progress(run.done, len(donor_ids))
+                progress(i, len(donor_ids))
         else:
             run.status = StatementRun.Status.DONE
+        receipts_queue_delivery(receipt_ids=issued)  # a stopped run's last, partial chunk
     except Exception as exc:
         run.status, run.error = StatementRun.Status.FAILED, str(exc)[:2000]
         raise
@@ -100,6 +108,17 @@ def statement_run_execute(
         run.finished_at = timezone.now()
         run.save()
     return run
+
+
+def _queue_undrawn(run: StatementRun) -> None:
+    """Statements an earlier run issued but was killed before queuing for drawing."""
+    undrawn = Receipt.objects.filter(
+        kind=Receipt.Kind.STATEMENT, series__jurisdiction=run.jurisdiction,
+        tax_year=run.year, pdf_sha256="", delivery_status=Receipt.Delivery.NOT_SENT,
+    ).order_by("pk").values_list("pk", flat=True)  # fmt: skip
+    ids = list(undrawn)
+    for start in range(0, len(ids), CHUNK):
+        receipts_queue_delivery(receipt_ids=ids[start : start + CHUNK])
 
 
 def _stop_requested(run: StatementRun) -> bool:
@@ -127,6 +146,8 @@ def _statement_for(run: StatementRun, donor_id: int) -> Receipt | None:
         return None
     if not donor.email:
         _skip(run, donor, "no e-mail address: issued, to be posted or downloaded")
+    elif not donor.receipts_by_email:
+        _skip(run, donor, "opted out of e-mail: issued, to be posted")
     if run.dry_run:
         run.issued += 1
         return None

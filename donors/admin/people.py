@@ -84,6 +84,7 @@ class DonorAdmin(SimpleHistoryAdmin):
                     "email",
                     "phone",
                     "preferred_language",
+                    "receipts_by_email",
                 )
             },
         ),

@@ -85,6 +85,10 @@ class Donor(models.Model):
         max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
+    receipts_by_email = models.BooleanField(
+        "receipts by e-mail", default=True,
+        help_text="Off: receipts are posted (and on the donor's page), not e-mailed.",
+    )  # fmt: skip
     email_consent = models.BooleanField(
         "may be e-mailed", default=False, help_text="Communication consent (not receipts)."
     )

@@ -74,17 +74,25 @@ def test_a_dry_run_issues_nothing_and_reports_what_would_be_skipped():
     people = _gifts(donors=3, each=1)
     people[2].address_line1, people[2].city = "", ""
     people[2].save()
+    people[1].receipts_by_email = False
+    people[1].save()
     run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None,
                                                          dry_run=True))  # fmt: skip
     assert (run.issued, Receipt.objects.count()) == (2, 0)
-    assert [s["donor"] for s in run.skipped] == [people[2].pk]
-    assert "has no address" in run.skipped[0]["reason"]
+    reasons = {s["donor"]: s["reason"] for s in run.skipped}
+    assert set(reasons) == {people[1].pk, people[2].pk}
+    assert "has no address" in reasons[people[2].pk]
+    assert "opted out of e-mail" in reasons[people[1].pk]
 
 
-def test_a_run_killed_half_way_and_started_again_issues_exactly_one_statement_each(monkeypatch):
+def test_a_run_killed_half_way_and_started_again_issues_exactly_one_statement_each(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
     from receipts import statements
 
-    monkeypatch.setattr(statements, "CHUNK", 2)
+    monkeypatch.setattr(statements, "CHUNK", 3)
     people = _gifts(donors=10, each=2)
 
     class Killed(BaseException):
@@ -95,11 +103,17 @@ def test_a_run_killed_half_way_and_started_again_issues_exactly_one_statement_ea
             raise Killed
 
     run = statement_run_create(year=2025, jurisdiction="CA", by=None)
-    with pytest.raises(Killed):
+    with pytest.raises(Killed), django_capture_on_commit_callbacks(execute=True):
         statement_run_execute(run=run, progress=die_after_four)
     assert Receipt.objects.count() == 4
-    again = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    assert Receipt.objects.exclude(pdf_sha256="").count() == 3  # the 4th was never queued
+    with django_capture_on_commit_callbacks(execute=True):
+        again = statement_run_execute(
+            run=statement_run_create(year=2025, jurisdiction="CA", by=None)
+        )
     assert again.issued == 6
+    assert not Receipt.objects.filter(pdf_sha256="").exists()  # the 4th drawn by the restart
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
     per_donor = sorted(Receipt.objects.values_list("donor_id", flat=True))
     assert per_donor == sorted(p.pk for p in people)  # exactly one each
     numbers = sorted(Receipt.objects.values_list("number", flat=True))

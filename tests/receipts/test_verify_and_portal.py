@@ -62,7 +62,8 @@ def test_a_donor_updates_their_address_for_future_receipts_only(client):
     client.force_login(maya.user)
     answer = client.post(reverse("my_address"), {
         "address_line1": "99 Queen St E", "address_line2": "", "city": "Toronto", "region": "ON",
-        "postcode": "M5C 2M6", "country": "CA", "preferred_language": "fr"})  # fmt: skip
+        "postcode": "M5C 2M6", "country": "CA", "preferred_language": "fr",
+        "receipts_by_email": "on"})  # fmt: skip
     assert answer.status_code == 302
     maya.refresh_from_db()
     assert (maya.address_line1, maya.preferred_language) == ("99 Queen St E", "fr")
@@ -70,6 +71,26 @@ def test_a_donor_updates_their_address_for_future_receipts_only(client):
     before.refresh_from_db()
     assert "12 King St" in before.donor_address and "99 Queen St E" in after.donor_address
     assert after.language == "fr"
+
+
+def test_a_donor_who_opts_out_of_email_gets_receipts_to_post_not_emails(
+    client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    maya = DonorFactory(user=UserFactory(), email="maya@example.net", address_line1="1 King St",
+                        city="Toronto", region="ON", postcode="M5H 1A1", country="CA")  # fmt: skip
+    client.force_login(maya.user)
+    client.post(reverse("my_address"), {  # "receipts by e-mail" left unticked
+        "address_line1": "1 King St", "city": "Toronto", "region": "ON", "postcode": "M5H 1A1",
+        "country": "CA", "preferred_language": "en"})  # fmt: skip
+    maya.refresh_from_db()
+    assert maya.receipts_by_email is False
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = _receipt(donor=maya)
+    receipt.refresh_from_db()
+    assert receipt.donor_email == "" and receipt.pdf_sha256 and not mail.outbox
+    assert client.get(reverse("my_receipt_pdf", args=[receipt.pk])).status_code == 200
 
 
 def test_a_bad_country_is_named_on_the_form_and_nothing_changes(client):
