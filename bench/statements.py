@@ -103,7 +103,10 @@ def main() -> None:
     plain = len(htmls) / (time.perf_counter() - started)
     ours = N / issued_for
     where = f"{WORKERS} worker processes" if WORKERS else "in process"
-    print(f"{N} statements, SQLite, WeasyPrint {weasyprint.__version__}, drawn {where}")
+    from django.db import connection
+
+    database = connection.vendor
+    print(f"{N} statements, {database}, WeasyPrint {weasyprint.__version__}, drawn {where}")
     print(f"statements: {ours:.1f} statements/s")
     print(f"one-by-one: {plain:.1f} statements/s")
     print(f"ratio: {ours / plain:.2f} x")

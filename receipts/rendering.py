@@ -202,8 +202,9 @@ def receipts_pdfs(receipts: Sequence[Receipt], *, organisation: Organisation | N
         sheets.append(_sheet_html(receipt, org=org, lines=lines, sheet_id=f"sheet-{i}"))
         data.append(receipt_data(receipt, lines=lines))
     html = _document_html(sheets, title="Receipts", language="en")
+    fetcher = ProjectFilesOnly()
     document = _ReceiptHTML(
-        string=html, base_url=STATIC.as_uri() + "/", url_fetcher=ProjectFilesOnly()
+        string=html, base_url=STATIC.as_uri() + "/", url_fetcher=fetcher
     ).render(font_config=_font_config(), stylesheets=[_stylesheet()])
     pages_of: list[list] = []
     seen: set[str] = set()
@@ -222,7 +223,7 @@ def receipts_pdfs(receipts: Sequence[Receipt], *, organisation: Organisation | N
         one.metadata.title = f"Receipt {receipt.receipt_number}"
         attachment = weasyprint.Attachment(
             string=json.dumps(receipt_json, indent=2).encode(), name="receipt.json",
-            description="The receipt's data", relationship="Data",
+            description="The receipt's data", relationship="Data", url_fetcher=fetcher,
         )  # fmt: skip
         pdfs.append(one.write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment]))
     return pdfs
