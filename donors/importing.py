@@ -481,7 +481,7 @@ _GIFT_COLUMNS = (
     "id", "donor", "amount", "currency", "received_on", "method", "status", "campaign",
     "fair_market_value", "advantage_description", "property_description", "tribute_type",
     "tribute_name", "external_reference", "notes", "posted_at", "created_by", "imported_by",
-    "created_at", "void_reason",
+    "created_at", "void_reason", "appraiser",
 )  # fmt: skip
 
 
@@ -508,7 +508,7 @@ def _write(*, rows: list[_Row], by, run: GiftImport | None) -> None:
             gift_id, donor_id, g["amount"], g["currency"], db_date(g["received_on"]),
             g["method"], Gift.Status.POSTED, g["campaign_id"], g["fair_market_value"],
             g["advantage_description"], "", g["tribute_type"], g["tribute_name"],
-            g["external_reference"], g["notes"], now, by_id, run_id, now, "",
+            g["external_reference"], g["notes"], now, by_id, run_id, now, "", "",
         ))  # fmt: skip
         split_rows.extend((gift_id, fund_id, amount) for fund_id, amount in row.split)
     insert_rows(Gift, _GIFT_COLUMNS, gift_rows)

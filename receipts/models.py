@@ -34,6 +34,16 @@ class Organisation(models.Model):
         REPLACE = "replace", "Void the receipt and issue its replacement at once"
         QUEUE = "queue", "Void the receipt; finance issues the replacement"
 
+    class StatementLists(models.TextChoices):
+        UNRECEIPTED = "unreceipted", "The year's gifts not yet receipted"
+        ALL = (
+            "all",
+            (
+                "All the year's gifts, as a summary (those already receipted are listed with "
+                "their receipt, not counted again)"
+            ),
+        )
+
     legal_name = models.CharField(max_length=200, default="")
     address = models.TextField(blank=True, help_text="As registered, one line per line.")
     jurisdiction = models.CharField(
@@ -55,6 +65,10 @@ class Organisation(models.Model):
         "rest wait for the year-end statement. US gifts of $250 or more always are.",
     )
     on_refund = models.CharField(max_length=8, choices=OnRefund.choices, default=OnRefund.REPLACE)
+    statement_lists = models.CharField(
+        "year-end statements list", max_length=12, choices=StatementLists.choices,
+        default=StatementLists.UNRECEIPTED,
+    )  # fmt: skip
 
     def __str__(self) -> str:
         return self.legal_name or "Organisation"
@@ -145,6 +159,9 @@ class Receipt(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     delivery_error = models.CharField(max_length=300, blank=True)
     verification_code = models.CharField(max_length=24, unique=True, default=_verification_code)
+    # On a summary statement: the year's gifts already on other receipts, as they stood at
+    # issue ({gift, received_on, amount, receipt}); listed, not counted.
+    already_receipted = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-id"]

@@ -125,6 +125,7 @@ def receipt_data(receipt: Receipt, *, lines=None) -> dict:
             }
             for line in lines
         ],
+        "already_receipted": receipt.already_receipted,
         "verification_code": receipt.verification_code,
     }
 
@@ -142,11 +143,13 @@ def _sheet_html(receipt: Receipt, *, org: Organisation, lines: list, sheet_id: s
     cash = sum(line.amount for line in lines if line not in in_kind)
     for line in lines:  # amounts as the reader writes them
         line.amount_text = money(line.amount)
+    listed = [{**x, "amount_text": money(x["amount"])} for x in receipt.already_receipted]
     context = {
         "receipt": receipt,
         "org": org,
         "lines": lines,
         "in_kind": in_kind,
+        "already_receipted": listed,
         "advantages": [line.gift.advantage_description for line in lines if line.advantage],
         "total": money(receipt.total_amount),
         "cash_total": money(cash),

@@ -49,6 +49,7 @@ def receipt_issue(
     replaces: Receipt | None = None,
     language: str | None = None,
     deliver: bool = True,
+    already_receipted: list[dict] | None = None,
 ) -> Receipt:
     """Issue one receipt for `gifts` (one donor, one currency, all posted and not on another
     receipt in force). The receipted amount of a gift is what the organisation kept (the gift
@@ -100,6 +101,7 @@ def receipt_issue(
         language=language or donor.preferred_language or "en", currency=locked[0].currency,
         total_amount=total, advantage_amount=advantage, eligible_amount=total - advantage,
         tax_year=tax_year, issued_at=now, issued_by=by, replaces=replaces,
+        already_receipted=already_receipted or [],
     )  # fmt: skip
     # The fields' own checks; uniqueness (number, code) is the database's to enforce.
     receipt.clean_fields(exclude=["donor", "series", "issued_by", "replaces"])

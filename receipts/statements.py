@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from donors.models import Donor, Gift
 from receipts import rules
-from receipts.models import Receipt, ReceiptLine, StatementRun
+from receipts.models import Organisation, Receipt, ReceiptLine, StatementRun
 from receipts.services import receipt_issue, receipts_queue_delivery
 
 CHUNK = 25
@@ -121,6 +121,25 @@ def _queue_undrawn(run: StatementRun) -> None:
         receipts_queue_delivery(receipt_ids=ids[start : start + CHUNK])
 
 
+def _already_receipted(run: StatementRun, donor: Donor, gifts: list[Gift]) -> list[dict]:
+    """For a summary statement: the donor's other gifts of the year in the statement's
+    currency that receipts in force already cover, each with its receipt's number."""
+    lines = (
+        ReceiptLine.objects.filter(
+            in_force=True, gift__donor=donor, gift__currency=gifts[0].currency,
+            gift__received_on__year=run.year,
+        )
+        .exclude(gift__in=gifts)
+        .select_related("gift", "receipt__series")
+        .order_by("gift__received_on", "gift_id")
+    )  # fmt: skip
+    return [
+        {"gift": line.gift_id, "received_on": line.gift.received_on.isoformat(),
+         "amount": line.amount, "receipt": line.receipt.receipt_number}
+        for line in lines
+    ]  # fmt: skip
+
+
 def _stop_requested(run: StatementRun) -> bool:
     return StatementRun.objects.filter(pk=run.pk, stop_requested=True).exists()
 
@@ -151,9 +170,11 @@ def _statement_for(run: StatementRun, donor_id: int) -> Receipt | None:
     if run.dry_run:
         run.issued += 1
         return None
+    summary = Organisation.current().statement_lists == Organisation.StatementLists.ALL
     receipt = receipt_issue(
         gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
         by=run.created_by, deliver=False,
+        already_receipted=_already_receipted(run, donor, gifts) if summary else None,
     )  # fmt: skip
     run.issued += 1
     return receipt

@@ -63,6 +63,8 @@ def test_an_issued_receipt_cannot_change_by_any_path():
     with pytest.raises(DatabaseError), transaction.atomic():
         Receipt.objects.filter(pk=receipt.pk).update(donor_name="Someone else")
     with pytest.raises(DatabaseError), transaction.atomic():
+        Receipt.objects.filter(pk=receipt.pk).update(already_receipted=[{"gift": 1}])
+    with pytest.raises(DatabaseError), transaction.atomic():
         ReceiptLine.objects.filter(receipt=receipt).update(amount=1)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE receipts_receipt SET number = 99 WHERE id = %s", [receipt.pk])

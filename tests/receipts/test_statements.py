@@ -70,6 +70,30 @@ def test_the_run_draws_each_chunk_together_and_mails_every_donor_their_own_pdf(
         assert receipt.delivery_status == "sent" and receipt.pdf_sha256
 
 
+def test_a_summary_statement_lists_the_gifts_already_receipted_without_counting_them():
+    from pypdf import PdfReader
+
+    from receipts.models import Organisation
+    from receipts.rendering import receipt_pdf
+
+    Organisation.objects.update_or_create(pk=1, defaults={"statement_lists": "all"})
+    [maya] = _gifts(donors=1, each=3)  # 1,000 in January, 2,000 in February, 3,000 in March
+    february = maya.gifts.get(received_on__month=2)
+    own = receipt_issue(gifts=[february], kind="gift", jurisdiction="CA", by=None)
+    statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    statement = Receipt.objects.get(kind="statement")
+    assert (statement.total_amount, statement.lines.count()) == (4_000, 2)  # not counted again
+    assert statement.already_receipted == [
+        {"gift": february.pk, "received_on": "2025-02-10", "amount": 2_000,
+         "receipt": own.receipt_number},
+    ]  # fmt: skip
+    pages = PdfReader(io.BytesIO(receipt_pdf(statement))).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    assert "Other gifts of 2025 that have their own receipt" in text
+    assert f"2025-02-10 · $20.00 · receipt {own.receipt_number}" in text
+    assert "Amount of gift: $40.00" in text
+
+
 def test_a_dry_run_issues_nothing_and_reports_what_would_be_skipped():
     people = _gifts(donors=3, each=1)
     people[2].address_line1, people[2].city = "", ""
