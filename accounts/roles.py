@@ -27,7 +27,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "donors.donor": ("change", "view"),
         "payments.stripeevent": ("change", "view"),  # change = retry a failed event
         "payments.refundrequest": ("add", "view"),
-        "receipts.receipt": ("change", "view"),  # change = void and replace
+        "receipts.receipt": ("add", "change", "view"),  # add = issue; change = void, replace
         "receipts.receiptseries": ("add", "change", "view"),
         "receipts.organisation": ("add", "change", "view"),
         "receipts.statementrun": ("add", "view"),

@@ -79,6 +79,18 @@ def needs_quid_pro_quo_disclosure(*, jurisdiction: str, total: int, advantage: i
     return jurisdiction == "US" and total > US_QUID_PRO_QUO_THRESHOLD and advantage > 0
 
 
+def problems_for(gift: Gift, *, jurisdiction: str) -> list[str]:
+    """What would stop a receipt for this one gift now (empty: it can be issued)."""
+    if not jurisdiction:
+        return ["the organisation has no jurisdiction set: receipts are not issued"]
+    try:
+        check(jurisdiction=jurisdiction, lines=[counted(gift, jurisdiction=jurisdiction)],
+              donor=gift.donor)  # fmt: skip
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
 def needs_receipt_automatically(gift: Gift, *, jurisdiction: str, threshold: int) -> bool:
     """Whether posting this gift issues its receipt at once: at or above the organisation's
     threshold, and for US gifts always from $250 (Publication 1771)."""

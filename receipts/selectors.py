@@ -1,6 +1,33 @@
-from receipts.models import Receipt
+import datetime as dt
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from donors.models import Gift
+from receipts import rules
+from receipts.models import Organisation, Receipt, ReceiptLine
 
 
 def donor_receipts(*, donor_id: int):
     """A donor's receipts, newest first, void ones included (marked)."""
     return Receipt.objects.filter(donor_id=donor_id).select_related("series", "replaces")
+
+
+def gifts_waiting_for_receipt(*, org: Organisation):
+    """Posted gifts of this year and last that should have had their receipt when posted (at
+    or above the threshold; US gifts from $250) but have none in force: a rule refused it
+    (no address, a property to describe...), or a refund voided it and the organisation
+    leaves the replacement to finance. Oldest first."""
+    covered = ReceiptLine.objects.filter(gift=OuterRef("pk"), in_force=True)
+    due = Q(kept__gte=org.auto_receipt_threshold)
+    if org.jurisdiction == "US":
+        due |= Q(kept__gte=rules.US_ACKNOWLEDGEMENT_THRESHOLD)
+    since = dt.date(timezone.localdate().year - 1, 1, 1)
+    return (
+        Gift.objects.filter(status=Gift.Status.POSTED, received_on__gte=since)
+        .annotate(kept=F("amount") - F("refunded_amount"))
+        .filter(due)
+        .exclude(Exists(covered))
+        .select_related("donor")
+        .order_by("received_on", "pk")
+    )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from backoffice.money import money_label
+from receipts import rules
 from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun
-from receipts.selectors import donor_receipts
+from receipts.selectors import donor_receipts, gifts_waiting_for_receipt
+from receipts.services import receipt_issue
 from receipts.statements import statement_run_create, statement_run_queue, statement_run_stop
 
 
@@ -87,6 +91,39 @@ def statement_run_control(request, pk: int):
     ):
         statement_run_queue(run=run)
     return redirect("statement_run", pk=run.pk)
+
+
+WAITING_SHOWN = 100
+
+
+@permission_required("receipts.view_receipt", raise_exception=True)
+def waiting_for_receipt(request):
+    """Gifts that should have their receipt and have none in force, each with what stops it
+    now; finance fixes the donor or the gift, then issues it here (POST gift=ID)."""
+    org = Organisation.current()
+    if request.method == "POST":
+        if not request.user.has_perm("receipts.add_receipt"):
+            raise PermissionDenied
+        gift = get_object_or_404(gifts_waiting_for_receipt(org=org), pk=request.POST.get("gift"))
+        try:
+            receipt = receipt_issue(
+                gifts=[gift], kind=Receipt.Kind.GIFT, jurisdiction=org.jurisdiction,
+                by=request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, f"Gift #{gift.pk}: {'; '.join(exc.messages)}")
+        else:
+            messages.success(
+                request, f"Receipt {receipt.receipt_number} issued for gift #{gift.pk}."
+            )
+        return redirect("waiting_for_receipt")
+    waiting = gifts_waiting_for_receipt(org=org)
+    shown = list(waiting[:WAITING_SHOWN])
+    for gift in shown:
+        gift.problems = rules.problems_for(gift, jurisdiction=org.jurisdiction)
+        gift.kept_text = money_label(gift.kept_amount, gift.currency)
+    context = {"gifts": shown, "total": waiting.count(), "org": org}
+    return render(request, "receipts/waiting.html", context)
 
 
 @permission_required("receipts.view_receipt", raise_exception=True)

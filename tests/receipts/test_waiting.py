@@ -1,0 +1,72 @@
+"""A gift whose automatic receipt a rule refused is not lost: finance sees it, with the
+reason, on the page of gifts waiting for a receipt, fixes it and issues it there."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from receipts.models import Organisation, Receipt
+from tests.factories import DonorFactory, posted_gift
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def canada(db):
+    Organisation.objects.update_or_create(pk=1, defaults={
+        "legal_name": "Human Freedom Alliance", "jurisdiction": "CA",
+        "auto_receipt_threshold": 2_000, "on_refund": "queue"})  # fmt: skip
+
+
+def test_a_refused_receipt_waits_with_its_reason_and_finance_issues_it_once_fixed(
+    canada, finance_client
+):
+    today = timezone.localdate()
+    nowhere = DonorFactory(first_name="Ana", last_name="Lima", address_line1="", city="")
+    refused = posted_gift(donor=nowhere, amount=5_000, currency="CAD", on=today)
+    posted_gift(
+        amount=1_999, currency="CAD", on=today
+    )  # under the threshold: waits for the year end
+    covered = posted_gift(amount=9_000, currency="CAD", on=today)
+    assert not Receipt.objects.filter(lines__gift=refused).exists()
+    assert Receipt.objects.filter(lines__gift=covered).exists()
+
+    page = finance_client.get(reverse("waiting_for_receipt")).content.decode()
+    assert f"#{refused.pk}" in page and "Ana Lima has no address" in page
+    assert page.count("Issue receipt") == 0  # nothing can be issued until it is fixed
+
+    nowhere.address_line1, nowhere.city, nowhere.postcode = (
+        "4 Rue Principale",
+        "Montréal",
+        "H2X 1Y4",
+    )
+    nowhere.save()
+    assert "Issue receipt" in finance_client.get(reverse("waiting_for_receipt")).content.decode()
+    finance_client.post(reverse("waiting_for_receipt"), {"gift": refused.pk})
+    receipt = Receipt.objects.get(lines__gift=refused)
+    assert "4 Rue Principale" in receipt.donor_address
+    page = finance_client.get(reverse("waiting_for_receipt")).content.decode()
+    assert "None: every gift that should have its receipt has one" in page
+
+
+def test_a_receipt_voided_by_a_refund_and_left_to_finance_waits_for_its_replacement(
+    canada, finance_client
+):
+    from donors.services import gift_set_refunded
+
+    gift = posted_gift(amount=8_000, currency="CAD", on=timezone.localdate())
+    gift_set_refunded(gift=gift, refunded_amount=3_000, by=None)
+    assert Receipt.objects.get().status == "void"  # voided; the replacement is finance's
+    page = finance_client.get(reverse("waiting_for_receipt")).content.decode()
+    assert f"#{gift.pk}" in page and "$50.00" in page  # what was kept
+    finance_client.post(reverse("waiting_for_receipt"), {"gift": gift.pk})
+    assert Receipt.objects.get(status="issued").total_amount == 5_000
+
+
+def test_fundraising_staff_see_the_list_but_cannot_issue(canada, fundraising_client):
+    gift = posted_gift(amount=5_000, currency="CAD", on=timezone.localdate())
+    Receipt.objects.get().lines.update(in_force=False)  # as if voided: waiting again
+    page = fundraising_client.get(reverse("waiting_for_receipt")).content.decode()
+    assert f"#{gift.pk}" in page and "ready to issue" in page and "Issue receipt" not in page
+    answer = fundraising_client.post(reverse("waiting_for_receipt"), {"gift": gift.pk})
+    assert answer.status_code == 403 and Receipt.objects.count() == 1
