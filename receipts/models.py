@@ -27,6 +27,29 @@ class Jurisdiction(models.TextChoices):
     CA = "CA", "Canada (CRA)"
 
 
+RECEIPT_IMAGE_MAX_BYTES = 2 * 1024 * 1024
+
+
+def validate_receipt_image(upload) -> None:
+    """A logo or signature must be a PNG or JPEG that opens, and small enough to be drawn
+    on thousands of receipts."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > RECEIPT_IMAGE_MAX_BYTES:
+        raise ValidationError("The image is larger than 2 MB; use a smaller one.")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValidationError("This file is not an image that can be read.") from exc
+    finally:
+        upload.seek(0)
+    if kind not in ("PNG", "JPEG"):
+        raise ValidationError(f"The image is a {kind}: use a PNG or a JPEG.")
+
+
 class Organisation(models.Model):
     """The organisation as its receipts name it (one row, edited by finance in the admin)."""
 
@@ -57,8 +80,14 @@ class Organisation(models.Model):
     place_of_issue = models.CharField(max_length=100, blank=True)
     signatory_name = models.CharField(max_length=200, blank=True)
     signatory_title = models.CharField(max_length=200, blank=True)
-    logo = models.FileField(upload_to="organisation/", blank=True)
-    signature = models.FileField(upload_to="organisation/", blank=True)
+    logo = models.FileField(
+        upload_to="organisation/", blank=True, validators=[validate_receipt_image],
+        help_text="PNG or JPEG, up to 2 MB: printed at the top of every receipt.",
+    )  # fmt: skip
+    signature = models.FileField(
+        upload_to="organisation/", blank=True, validators=[validate_receipt_image],
+        help_text="PNG or JPEG, up to 2 MB: the authorised person's signature.",
+    )  # fmt: skip
     auto_receipt_threshold = models.PositiveBigIntegerField(
         default=2_000,
         help_text="Gifts of at least this much (minor units) are receipted when posted; the "

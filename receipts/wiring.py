@@ -31,7 +31,7 @@ def receipt_posted_gift(sender, *, gift, by, **kwargs) -> None:
     try:
         receipt_issue(gifts=[gift], kind=Receipt.Kind.GIFT, jurisdiction=org.jurisdiction, by=by)
     except ValidationError as exc:
-        # The gift stays posted; the year-end run reports what still blocks its receipt.
+        # The gift stays posted and is listed, with the reason, on /receipts/waiting/.
         log.warning("Gift #%s was not receipted: %s", gift.pk, "; ".join(exc.messages))
 
 

@@ -158,3 +158,34 @@ def test_a_preview_that_a_rule_refuses_says_why(org, finance_client):
     gift = posted_gift(amount=50_000, currency="USD", on=ON)
     page = finance_client.get(reverse("receipt_preview"), {"gift": gift.pk, "jurisdiction": "CA"})
     assert page.status_code == 400 and "Canadian receipts are in CAD" in page.content.decode()
+
+
+def _png(width=120, height=40, format="PNG") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "navy").save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def test_the_signature_and_logo_are_checked_images_and_drawn_on_the_receipt(
+    org, settings, tmp_path
+):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from receipts.models import validate_receipt_image
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    for bad, message in [
+        (SimpleUploadedFile("sig.png", b"not an image"), "not an image"),
+        (SimpleUploadedFile("sig.gif", _png(format="GIF")), "PNG or a JPEG"),
+    ]:
+        with pytest.raises(ValidationError, match=message):
+            validate_receipt_image(bad)
+    without = len(PdfReader(io.BytesIO(receipt_pdf(_ca_receipt(amount=10_000)))).pages[0].images)
+    org.signature.save("signature.png", SimpleUploadedFile("signature.png", _png()))
+    org.logo.save("logo.png", SimpleUploadedFile("logo.png", _png(300, 90)))
+    validate_receipt_image(org.signature.file)
+    with_images = PdfReader(io.BytesIO(receipt_pdf(_ca_receipt(amount=20_000)))).pages[0].images
+    assert len(with_images) == without + 2  # the QR code, then the logo and the signature
