@@ -104,18 +104,14 @@ def waiting_for_receipt(request):
     if request.method == "POST":
         if not request.user.has_perm("receipts.add_receipt"):
             raise PermissionDenied
-        gift = get_object_or_404(gifts_waiting_for_receipt(org=org), pk=request.POST.get("gift"))
-        try:
-            receipt = receipt_issue(
-                gifts=[gift], kind=Receipt.Kind.GIFT, jurisdiction=org.jurisdiction,
-                by=request.user,
-            )  # fmt: skip
-        except ValidationError as exc:
-            messages.error(request, f"Gift #{gift.pk}: {'; '.join(exc.messages)}")
-        else:
-            messages.success(
-                request, f"Receipt {receipt.receipt_number} issued for gift #{gift.pk}."
-            )
+        waiting = gifts_waiting_for_receipt(org=org)
+        if request.POST.get("gift"):
+            gifts = [get_object_or_404(waiting, pk=request.POST["gift"])]
+        else:  # "issue every one that is ready", among those shown
+            gifts = list(waiting[:WAITING_SHOWN])
+        issued = _issue_ready(request, gifts, org=org, one=bool(request.POST.get("gift")))
+        if issued:
+            messages.success(request, f"{len(issued)} receipts issued: {', '.join(issued)}.")
         return redirect("waiting_for_receipt")
     waiting = gifts_waiting_for_receipt(org=org)
     shown = list(waiting[:WAITING_SHOWN])
@@ -124,6 +120,25 @@ def waiting_for_receipt(request):
         gift.kept_text = money_label(gift.kept_amount, gift.currency)
     context = {"gifts": shown, "total": waiting.count(), "org": org}
     return render(request, "receipts/waiting.html", context)
+
+
+def _issue_ready(request, gifts, *, org: Organisation, one: bool) -> list[str]:
+    """Issue each gift's receipt in its own transaction; a refusal is named when the gift
+    was asked for alone, and otherwise the gift stays on the list with its reason."""
+    issued = []
+    for gift in gifts:
+        if not one and rules.problems_for(gift, jurisdiction=org.jurisdiction):
+            continue
+        try:
+            receipt = receipt_issue(
+                gifts=[gift], kind=Receipt.Kind.GIFT, jurisdiction=org.jurisdiction,
+                by=request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, f"Gift #{gift.pk}: {'; '.join(exc.messages)}")
+        else:
+            issued.append(receipt.receipt_number)
+    return issued
 
 
 @permission_required("receipts.view_receipt", raise_exception=True)

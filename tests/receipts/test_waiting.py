@@ -70,3 +70,25 @@ def test_fundraising_staff_see_the_list_but_cannot_issue(canada, fundraising_cli
     assert f"#{gift.pk}" in page and "ready to issue" in page and "Issue receipt" not in page
     answer = fundraising_client.post(reverse("waiting_for_receipt"), {"gift": gift.pk})
     assert answer.status_code == 403 and Receipt.objects.count() == 1
+
+
+def test_imported_gifts_wait_and_finance_issues_every_ready_one_at_once(canada, finance_client):
+    from donors.importing import gifts_import
+    from tests.factories import FundFactory
+
+    FundFactory(code="GEN")
+    DonorFactory(email="ana@example.net", address_line1="", city="")
+    d = timezone.localdate().isoformat()
+    csv = (
+        "email,first_name,last_name,amount,currency,date,method,fund,address_line1,city\n"
+        f"ana@example.net,Ana,Lima,50.00,CAD,{d},cheque,GEN,,\n"
+        f"leo@example.net,Leo,Roy,60.00,CAD,{d},cheque,GEN,1 Rue A,Québec\n"
+        f"mia@example.net,Mia,Roy,70.00,CAD,{d},cheque,GEN,2 Rue B,Laval\n"
+    )
+    report = gifts_import(data=csv.encode(), by=None, commit=True)
+    assert report.committed and not Receipt.objects.exists()  # imports issue nothing
+    finance_client.post(reverse("waiting_for_receipt"), {"all": "1"})
+    receipted = sorted(Receipt.objects.values_list("donor_email", flat=True))
+    assert receipted == ["leo@example.net", "mia@example.net"]
+    page = finance_client.get(reverse("waiting_for_receipt")).content.decode()
+    assert "has no address" in page  # Ana's gift stays, with its reason
