@@ -110,6 +110,11 @@ def main() -> None:
     print(f"statements: {ours:.1f} statements/s")
     print(f"one-by-one: {plain:.1f} statements/s")
     print(f"ratio: {ours / plain:.2f} x")
+    import resource
+
+    main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: {main_mb:.0f} MB this process, {workers_mb:.0f} MB the largest worker")
 
 
 if __name__ == "__main__":
