@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "donors",
     "payments",
     "receipts",
+    "sponsorships",
 ]
 
 MIDDLEWARE = [

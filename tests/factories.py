@@ -60,3 +60,30 @@ def posted_gift(*, donor=None, amount=2500, currency="USD", fund=None, on=None, 
         **extra,
     )
     return gift_record(gift=gift, split=[(fund or FundFactory(), amount)], by=by)
+
+
+class SponsorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sponsorships.Sponsor"
+
+    name = factory.Sequence(lambda n: f"Sponsor {n} Ltd")
+    kind = "company"
+    billing_email = factory.Sequence(lambda n: f"billing{n}@sponsor.example")
+
+
+def agreement(*, sponsor=None, amount=1_200_000, currency="USD", fund=None, status="active",
+              starts_on=None, ends_on=None, frequency="quarterly", **extra):  # fmt: skip
+    """An agreement with its schedule, as staff would set it up."""
+    import datetime as dt
+
+    from sponsorships.models import Agreement
+    from sponsorships.services import agreement_schedule
+
+    starts_on = starts_on or dt.date(2026, 1, 15)
+    made = Agreement.objects.create(
+        sponsor=sponsor or SponsorFactory(), title=extra.pop("title", "Award partner"),
+        amount=amount, currency=currency, fund=fund, status=status, starts_on=starts_on,
+        ends_on=ends_on or dt.date(starts_on.year, 12, 31), **extra,
+    )  # fmt: skip
+    agreement_schedule(agreement=made, frequency=frequency, by=None)
+    return made
