@@ -31,16 +31,24 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "receipts.receiptseries": ("add", "change", "view"),
         "receipts.organisation": ("add", "change", "view"),
         "receipts.statementrun": ("add", "view"),
+        "sponsorships.sponsorpayment": ("add", "view"),
+        "sponsorships.instalment": ("change", "view"),  # write-offs, invoices
+        "sponsorships.disbursement": ("add", "view"),
     },
     FUNDRAISING: {
         "donors.donor": ("add", "change", "view", "merge"),
         "donors.possibleduplicate": ("change", "view"),
         "donors.campaign": ("add", "change", "view"),
         "donors.recurringplan": ("change", "view"),
+        "sponsorships.sponsor": ("add", "change", "view"),
+        "sponsorships.sponsorcontact": ("add", "change", "view"),
+        "sponsorships.tier": ("add", "change", "view"),
+        "sponsorships.agreement": ("add", "change", "view"),
+        "sponsorships.benefit": ("add", "change", "view"),
     },
     READ_ONLY: {},
 }
-VIEWABLE_APPS = ("donors", "payments", "receipts")
+VIEWABLE_APPS = ("donors", "payments", "receipts", "sponsorships")
 
 
 def ensure_staff_groups(sender=None, apps=global_apps, **kwargs) -> None:

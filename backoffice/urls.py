@@ -27,4 +27,5 @@ urlpatterns = [
     path("me/address/", donor_views.my_address, name="my_address"),
     path("", include("payments.urls")),
     path("", include("receipts.urls")),
+    path("", include("sponsorships.urls")),
 ]

@@ -10,8 +10,10 @@ from donors.selectors import staff_home
 
 
 def home(request):
-    """Staff see the back office; donors their own page."""
+    """Staff see the back office; a sponsor's contacts their portal; donors their own page."""
     if not request.user.is_staff:
+        if request.user.sponsor_contacts.exists():
+            return redirect("sponsor_portal")
         return redirect("my_gifts")
     data = staff_home(today=timezone.localdate())
     charts = [

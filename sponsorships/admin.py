@@ -1,0 +1,184 @@
+"""Sponsorships in the admin: thin, every money change goes through services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from backoffice.money import money_label
+from sponsorships.models import (
+    Agreement,
+    Benefit,
+    Disbursement,
+    Instalment,
+    Sponsor,
+    SponsorContact,
+    SponsorPayment,
+    Tier,
+)
+from sponsorships.schedule import Frequency
+from sponsorships.selectors import fund_position
+from sponsorships.services import agreement_schedule, disbursement_record, payment_record
+
+
+class ContactInline(admin.TabularInline):
+    model = SponsorContact
+    extra = 1
+    fields = ["name", "email", "role", "user", "invited_at"]
+    readonly_fields = ["invited_at"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Sponsor)
+class SponsorAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "billing_email"]
+    list_filter = ["kind"]
+    search_fields = ["name", "billing_email", "contacts__email"]
+    inlines = [ContactInline]
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = ["name", "amount_text", "currency"]
+
+    @admin.display(description="Amount")
+    def amount_text(self, tier):
+        return money_label(tier.amount, tier.currency)
+
+
+class BenefitInline(admin.TabularInline):
+    model = Benefit
+    extra = 1
+    fields = ["description", "fair_market_value", "due_on", "delivered_on", "proof_url",
+              "proof_file"]  # fmt: skip
+
+
+class InstalmentInline(admin.TabularInline):
+    model = Instalment
+    extra = 0
+    can_delete = False
+    fields = ["number", "due_on", "amount", "paid_amount", "written_off_amount", "state"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="State")
+    def state(self, instalment):
+        return instalment.state
+
+
+def _schedule_action(frequency: Frequency):
+    def action(modeladmin, request, queryset):
+        for agreement in queryset:
+            try:
+                agreement_schedule(agreement=agreement, frequency=frequency, by=request.user)
+            except ValidationError as exc:
+                messages.error(request, f"{agreement}: {'; '.join(exc.messages)}")
+            else:
+                messages.success(request, f"{agreement}: {frequency} schedule built.")
+
+    action.__name__ = f"schedule_{frequency}"
+    action.short_description = f"Build the {frequency} instalment schedule"
+    return action
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["title", "sponsor", "amount_text", "status", "starts_on", "ends_on", "page"]
+    list_filter = ["status", "currency", "sponsor__kind"]
+    search_fields = ["title", "sponsor__name"]
+    autocomplete_fields = ["sponsor"]
+    inlines = [BenefitInline, InstalmentInline]
+    actions = [_schedule_action(f) for f in Frequency]
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_text(self, agreement):
+        return agreement.amount_display
+
+    @admin.display(description="")
+    def page(self, agreement):
+        return format_html('<a href="{}">schedule and payments</a>',
+                           reverse("agreement_page", args=[agreement.pk]))  # fmt: skip
+
+
+class SponsorPaymentForm(forms.ModelForm):
+    class Meta:
+        model = SponsorPayment
+        fields = ["sponsor", "amount", "currency", "received_on", "method", "reference"]
+
+
+@admin.register(SponsorPayment)
+class SponsorPaymentAdmin(admin.ModelAdmin):
+    """Recorded here, a payment is applied to the sponsor's open instalments in its currency,
+    oldest first; the rest is credit."""
+
+    form = SponsorPaymentForm
+    list_display = ["sponsor", "amount_text", "received_on", "method", "reference", "credit_text"]
+    list_filter = ["method", "currency"]
+    search_fields = ["sponsor__name", "reference"]
+    autocomplete_fields = ["sponsor"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            ["sponsor", "amount", "currency", "received_on", "method", "reference"] if obj else []
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            saved = payment_record(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+            return
+        obj.pk = saved.pk
+
+    @admin.display(description="Amount")
+    def amount_text(self, payment):
+        return money_label(payment.amount, payment.currency)
+
+    @admin.display(description="Credit")
+    def credit_text(self, payment):
+        return money_label(payment.credit, payment.currency)
+
+
+class DisbursementForm(forms.ModelForm):
+    class Meta:
+        model = Disbursement
+        fields = ["fund", "amount", "currency", "paid_on", "payee", "purpose"]
+
+    def clean(self):
+        data = super().clean()
+        fund, amount, currency = data.get("fund"), data.get("amount"), data.get("currency")
+        if fund and amount and currency:
+            available = fund_position(fund=fund).get(currency, {}).get("available", 0)
+            if amount > available:
+                self.add_error("amount", f"{fund.code} has {money_label(available, currency)} "
+                                         "available.")  # fmt: skip
+        return data
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(admin.ModelAdmin):
+    form = DisbursementForm
+    list_display = ["paid_on", "fund", "payee", "amount_text", "purpose"]
+    list_filter = ["fund"]
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = disbursement_record(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:  # another payout took the balance meanwhile
+            messages.error(request, "; ".join(exc.messages))
+            return
+        obj.pk = saved.pk
+
+    @admin.display(description="Amount")
+    def amount_text(self, disbursement):
+        return money_label(disbursement.amount, disbursement.currency)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from sponsorships import views
+
+urlpatterns = [
+    path("sponsor/", views.portal_home, name="sponsor_portal"),
+    path("sponsor/agreements/<int:pk>/", views.portal_agreement, name="sponsor_agreement"),
+    path("sponsor/payments/", views.portal_payments, name="sponsor_payments"),
+    path("sponsorships/", views.overview, name="sponsorships_overview"),
+    path("sponsorships/agreements/<int:pk>/", views.agreement_page, name="agreement_page"),
+]

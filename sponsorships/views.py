@@ -1,0 +1,114 @@
+"""The sponsor portal (a sponsor's contacts see their own side) and the staff pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from sponsorships.models import Agreement, SponsorContact, SponsorPayment
+from sponsorships.selectors import (
+    agreement_balance,
+    overdue_instalments,
+    pipeline,
+    portal_agreements,
+    renewals_due,
+    restricted_funds_by_year,
+)
+
+# --- the sponsor portal: every page 404s for records of a sponsor the user is not with ---
+
+
+def _contacts(request) -> list[SponsorContact]:
+    contacts = list(request.user.sponsor_contacts.select_related("sponsor"))
+    if not contacts:
+        raise Http404("No sponsor belongs to this sign-in.")
+    return contacts
+
+
+def _is_billing(contacts, sponsor_id: int) -> bool:
+    return any(
+        c.sponsor_id == sponsor_id and c.role == SponsorContact.Role.BILLING for c in contacts
+    )
+
+
+def portal_home(request):
+    contacts = _contacts(request)
+    agreements = list(portal_agreements(request.user))
+    for agreement in agreements:
+        instalments = list(agreement.instalments.all())
+        agreement.paid = sum(i.paid_amount for i in instalments)
+        agreement.open = sum(i.open_amount for i in instalments)
+        agreement.next_due = next((i for i in instalments if i.open_amount), None)
+    sponsors = sorted({c.sponsor for c in contacts}, key=lambda s: s.name)
+    return render(request, "sponsorships/portal_home.html",
+                  {"agreements": agreements, "sponsors": sponsors})  # fmt: skip
+
+
+def portal_agreement(request, pk: int):
+    contacts = _contacts(request)
+    agreement = next((a for a in portal_agreements(request.user).filter(pk=pk)), None)
+    if agreement is None:
+        raise Http404("No such agreement for this sponsor.")
+    context = {
+        "agreement": agreement,
+        "instalments": list(agreement.instalments.all()),
+        "benefits": list(agreement.benefits.all()),
+        "billing": _is_billing(contacts, agreement.sponsor_id),
+    }
+    return render(request, "sponsorships/portal_agreement.html", context)
+
+
+def portal_payments(request):
+    """Payments received from the user's sponsors: for their billing contacts only."""
+    contacts = _contacts(request)
+    billing = [c.sponsor_id for c in contacts if c.role == SponsorContact.Role.BILLING]
+    if not billing:
+        raise Http404("Payments are shown to billing contacts.")
+    payments = (
+        SponsorPayment.objects.filter(sponsor_id__in=billing)
+        .select_related("sponsor")
+        .prefetch_related("applications__instalment__agreement")
+    )
+    return render(request, "sponsorships/portal_payments.html", {"payments": payments})
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+@permission_required("sponsorships.view_agreement", raise_exception=True)
+def overview(request):
+    """Overdue instalments, renewals due in 90 days, the pipeline by quarter and by sponsor
+    type, and the restricted funds."""
+    currency = request.GET.get("currency", "USD").upper()[:3]
+    flow = pipeline(currency=currency)
+    peak = max([v for q in flow["quarters"].values() for v in q.values()] or [1]) or 1
+    context = {
+        "overdue": overdue_instalments()[:100],
+        "renewals": renewals_due(),
+        "pipeline": flow,
+        "peak": peak,
+        "currency": currency,
+        "funds": restricted_funds_by_year(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "sponsorships/overview.html", context)
+
+
+@permission_required("sponsorships.view_agreement", raise_exception=True)
+def agreement_page(request, pk: int):
+    try:
+        agreement = Agreement.objects.select_related("sponsor", "fund", "campaign", "tier").get(
+            pk=pk
+        )
+    except Agreement.DoesNotExist as exc:
+        raise Http404 from exc
+    instalments = list(agreement.instalments.prefetch_related("applications__payment"))
+    context = {
+        "agreement": agreement,
+        "balance": agreement_balance(agreement),
+        "instalments": instalments,
+        "benefits": list(agreement.benefits.all()),
+    }
+    return render(request, "sponsorships/agreement.html", context)

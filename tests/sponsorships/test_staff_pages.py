@@ -1,0 +1,51 @@
+"""Staff see the pipeline, overdue instalments, renewals, restricted funds and an
+agreement's schedule with its payments and benefits."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sponsorships.models import Benefit
+from sponsorships.services import disbursement_record, payment_record
+from tests.factories import FundFactory, SponsorFactory, agreement
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_overview_shows_overdue_renewals_pipeline_and_funds(fundraising_client):
+    today = timezone.localdate()
+    prize = FundFactory(code="PRIZE", name="Prize pool", is_restricted=True)
+    late = agreement(sponsor=SponsorFactory(name="Late Bank", kind="financial"),
+                     title="Late deal", amount=800_000, fund=prize,
+                     starts_on=today - dt.timedelta(days=200),
+                     ends_on=today + dt.timedelta(days=30))  # fmt: skip
+    payment_record(sponsor=late.sponsor, amount=200_000, currency="USD", received_on=today,
+                   method="wire", by=None)  # fmt: skip
+    disbursement_record(fund=prize, amount=50_000, currency="USD", paid_on=today,
+                        payee="Aria Stone", purpose="Prize", by=None)  # fmt: skip
+    page = fundraising_client.get(reverse("sponsorships_overview")).content.decode()
+    assert "Late deal" in page  # overdue and up for renewal within 90 days
+    assert page.count("Late deal") >= 2
+    assert "Financial institution" in page and "$2,000.00 received" in page
+    assert "$1,500.00 available" in page  # received $2,000, paid out $500
+
+
+def test_an_agreements_page_shows_its_schedule_payments_and_benefits(fundraising_client):
+    deal = agreement(amount=1_200_000, frequency="monthly")
+    Benefit.objects.create(agreement=deal, description="Logo on the stage",
+                           fair_market_value=50_000)  # fmt: skip
+    payment_record(sponsor=deal.sponsor, amount=150_000, currency="USD",
+                   received_on=dt.date(2026, 2, 3), method="cheque", by=None)  # fmt: skip
+    page = fundraising_client.get(reverse("agreement_page", args=[deal.pk])).content.decode()
+    assert "Logo on the stage" in page and "$500.00" in page
+    assert "2026-02-03 cheque $1,000.00" in page and "2026-02-03 cheque $500.00" in page
+    assert "outstanding $10,500.00" in page
+
+
+def test_donors_do_not_see_staff_pages(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert client.get(reverse("sponsorships_overview")).status_code == 403
