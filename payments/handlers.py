@@ -45,6 +45,22 @@ Handler = Callable[[dict, StripeEvent, StripeSource], str]
 HANDLERS: dict[str, Handler] = {}
 
 
+# Invoices that are not recurring gifts belong to other apps (sponsorship instalments): an
+# app registers, in its AppConfig.ready, what to do with invoices whose metadata["kind"] is
+# its own. payments knows no more of them than that.
+InvoiceHandler = Callable[[dict], str]
+INVOICE_KINDS: dict[str, dict[str, InvoiceHandler]] = {}
+
+
+def register_invoice_kind(kind: str, *, paid: InvoiceHandler, changed: InvoiceHandler) -> None:
+    INVOICE_KINDS[kind] = {"paid": paid, "changed": changed}
+
+
+def _invoice_kind(invoice: dict, what: str) -> InvoiceHandler | None:
+    kind = (invoice.get("metadata") or {}).get("kind")
+    return INVOICE_KINDS.get(kind, {}).get(what) if kind else None
+
+
 def handles(*types: str):
     def register(fn: Handler) -> Handler:
         for t in types:
@@ -523,6 +539,8 @@ def _invoice_payment_intent(invoice: dict) -> str | dict:
 @handles("invoice.paid")
 def invoice_paid(obj: dict, event: StripeEvent, source: StripeSource) -> str:
     invoice = source.current(obj, expand=["payments"]) if source.live else obj
+    if handler := _invoice_kind(invoice, "paid"):
+        return handler(invoice)
     if not invoice.get("amount_paid"):
         return "ignored: nothing was paid (a free period)"
     sub_id = _invoice_subscription(invoice)
@@ -552,6 +570,14 @@ def invoice_paid(obj: dict, event: StripeEvent, source: StripeSource) -> str:
         plan.status = RecurringPlan.Status.ACTIVE
         plan.save()
     return f"instalment gift #{payment.gift_id} {'recorded' if created else 'already recorded'}"
+
+
+@handles("invoice.finalized", "invoice.voided", "invoice.marked_uncollectible")
+def invoice_changed(obj: dict, event: StripeEvent, source: StripeSource) -> str:
+    invoice = source.current(obj) if source.live else obj
+    if handler := _invoice_kind(invoice, "changed"):
+        return handler(invoice)
+    return "ignored: not an invoice another app asked for"
 
 
 @handles("invoice.payment_failed")

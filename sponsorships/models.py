@@ -30,6 +30,7 @@ class Sponsor(models.Model):
     billing_email = models.EmailField(blank=True, help_text="Where invoices and reminders go.")
     billing_address = models.TextField(blank=True)
     tax_id = models.CharField("tax or VAT id", max_length=40, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -105,6 +105,30 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
                 return _error(400, "invalid_request_error", "Refund exceeds charge"), 400
             world.refund(charge, amount=amount)
             return _ok(charge["refunds"]["data"][-1])
+        if method == "post" and path == "/v1/customers":
+            return _ok(world.put({
+                "id": world.new_id("cus"), "object": "customer", "name": params.get("name"),
+                "email": params.get("email"), "metadata": params.get("metadata") or {},
+            }))  # fmt: skip
+        if method == "post" and path == "/v1/invoices":
+            return _ok(world.put(_new_invoice(world, params)))
+        if method == "post" and path == "/v1/invoiceitems":
+            invoice = world.objects.get(params.get("invoice", ""))
+            if invoice is None or invoice["status"] != "draft":
+                return _error(400, "invalid_request_error", "No such draft invoice"), 400
+            item = {"id": world.new_id("ii"), "object": "line_item",
+                    "amount": int(params["amount"]), "currency": params["currency"],
+                    "description": params.get("description")}  # fmt: skip
+            invoice["lines"]["data"].append(item)
+            invoice["amount_due"] += item["amount"]
+            return _ok(item)
+        finalize = re.fullmatch(r"/v1/invoices/([A-Za-z0-9_]+)/finalize", path)
+        if method == "post" and finalize and finalize.group(1) in world.objects:
+            invoice = world.objects[finalize.group(1)]
+            page = f"https://invoice.stripe.com/i/{invoice['id']}"
+            invoice.update(status="open", amount_remaining=invoice["amount_due"],
+                           hosted_invoice_url=page)  # fmt: skip
+            return _ok(invoice)
         if method == "get" and path == "/v1/refunds":
             found = [
                 o
@@ -119,6 +143,27 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
 
     def close(self):
         pass
+
+
+def _new_invoice(world: StripeWorld, params: dict) -> dict:
+    return {
+        "id": world.new_id("in"), "object": "invoice", "status": "draft",
+        "customer": params["customer"], "currency": params["currency"],
+        "collection_method": params.get("collection_method"),
+        "description": params.get("description"), "metadata": params.get("metadata") or {},
+        "amount_due": 0, "amount_paid": 0, "amount_remaining": 0, "hosted_invoice_url": None,
+        "lines": {"object": "list", "data": []}, "created": world.tick(),
+        "status_transitions": {"paid_at": None},
+    }  # fmt: skip
+
+
+def pay_invoice(world: StripeWorld, invoice_id: str, amount: int | None = None) -> dict:
+    """The sponsor pays on the hosted page: the invoice as Stripe then has it."""
+    invoice = world.objects[invoice_id]
+    paid = invoice["amount_due"] if amount is None else amount
+    invoice.update(status="paid", amount_paid=paid, amount_remaining=0,
+                   status_transitions={"paid_at": world.tick()})  # fmt: skip
+    return invoice
 
 
 def _create_session(world: StripeWorld, params: dict) -> dict:
