@@ -94,6 +94,9 @@ class Organisation(models.Model):
         "rest wait for the year-end statement. US gifts of $250 or more always are.",
     )
     on_refund = models.CharField(max_length=8, choices=OnRefund.choices, default=OnRefund.REPLACE)
+    bank_details = models.TextField(
+        blank=True, help_text="Printed on sponsor invoices and reminders for wire payments.",
+    )  # fmt: skip
     statement_lists = models.CharField(
         "year-end statements list", max_length=12, choices=StatementLists.choices,
         default=StatementLists.UNRECEIPTED,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from backoffice.money import money_label
+from sponsorships.invoicing import instalment_invoice_stripe
 from sponsorships.models import (
     Agreement,
     Benefit,
@@ -19,6 +20,7 @@ from sponsorships.models import (
     SponsorPayment,
     Tier,
 )
+from sponsorships.notices import contact_invite, instalment_send_reminder
 from sponsorships.schedule import Frequency
 from sponsorships.selectors import fund_position
 from sponsorships.services import agreement_schedule, disbursement_record, payment_record
@@ -38,6 +40,25 @@ class SponsorAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "billing_email", "contacts__email"]
     inlines = [ContactInline]
+
+
+@admin.register(SponsorContact)
+class SponsorContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "sponsor", "role", "user", "invited_at"]
+    list_filter = ["role"]
+    search_fields = ["name", "email", "sponsor__name"]
+    autocomplete_fields = ["sponsor", "user"]
+    actions = ["invite"]
+
+    @admin.action(description="Invite to the sponsor portal (e-mail; sign-in by code)")
+    def invite(self, request, queryset):
+        for contact in queryset:
+            try:
+                contact_invite(contact=contact)
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+            else:
+                messages.success(request, f"Invitation sent to {contact.email}.")
 
 
 @admin.register(Tier)
@@ -103,6 +124,61 @@ class AgreementAdmin(admin.ModelAdmin):
     def page(self, agreement):
         return format_html('<a href="{}">schedule and payments</a>',
                            reverse("agreement_page", args=[agreement.pk]))  # fmt: skip
+
+
+@admin.register(Instalment)
+class InstalmentAdmin(admin.ModelAdmin):
+    """Instalments are made by an agreement's schedule; here they are invoiced and chased."""
+
+    list_display = ["agreement", "number", "due_on", "amount_text", "paid_text", "state",
+                    "invoice_status", "reminded_at"]  # fmt: skip
+    list_filter = ["invoice_status", "agreement__sponsor__kind", "agreement__currency"]
+    search_fields = ["agreement__title", "agreement__sponsor__name", "stripe_invoice_id"]
+    readonly_fields = ["agreement", "number", "due_on", "amount", "paid_amount",
+                       "written_off_amount", "write_off_reason", "stripe_invoice_id",
+                       "invoice_status", "hosted_invoice_url", "reminded_at"]  # fmt: skip
+    actions = ["invoice_through_stripe", "send_reminder"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="State")
+    def state(self, instalment):
+        return instalment.state
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_text(self, instalment):
+        return money_label(instalment.amount, instalment.agreement.currency)
+
+    @admin.display(description="Paid")
+    def paid_text(self, instalment):
+        return money_label(instalment.paid_amount, instalment.agreement.currency)
+
+    @admin.action(description="Invoice through Stripe (hosted page, card or bank transfer)")
+    def invoice_through_stripe(self, request, queryset):
+        from payments.services import PaymentProviderError
+
+        for instalment in queryset:
+            try:
+                done = instalment_invoice_stripe(instalment=instalment)
+            except (ValidationError, PaymentProviderError) as exc:
+                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                messages.error(request, f"{instalment}: {text}")
+            else:
+                messages.success(request, f"{instalment}: invoice {done.stripe_invoice_id}.")
+
+    @admin.action(description="E-mail a payment reminder (overdue ones)")
+    def send_reminder(self, request, queryset):
+        sent = 0
+        for instalment in queryset:
+            try:
+                sent += instalment_send_reminder(instalment=instalment, force=True)
+            except ValidationError as exc:
+                messages.error(request, f"{instalment}: {'; '.join(exc.messages)}")
+        messages.info(request, f"{sent} reminders sent (only overdue instalments are chased).")
 
 
 class SponsorPaymentForm(forms.ModelForm):
