@@ -50,7 +50,7 @@ def verification_url(receipt: Receipt) -> str:
 
 
 @functools.cache
-def _font_config() -> FontConfiguration:
+def font_config() -> FontConfiguration:
     """One per process: loading the shipped fonts once rather than per document."""
     return FontConfiguration()
 
@@ -59,7 +59,7 @@ def _font_config() -> FontConfiguration:
 def _stylesheet() -> weasyprint.CSS:
     """receipt.css, parsed once per process (its @font-face rules load into the fonts)."""
     return weasyprint.CSS(
-        filename=STATIC / "receipt.css", font_config=_font_config(), url_fetcher=ProjectFilesOnly()
+        filename=STATIC / "receipt.css", font_config=font_config(), url_fetcher=ProjectFilesOnly()
     )
 
 
@@ -208,7 +208,7 @@ def receipts_pdfs(receipts: Sequence[Receipt], *, organisation: Organisation | N
     fetcher = ProjectFilesOnly()
     document = _ReceiptHTML(
         string=html, base_url=STATIC.as_uri() + "/", url_fetcher=fetcher
-    ).render(font_config=_font_config(), stylesheets=[_stylesheet()])
+    ).render(font_config=font_config(), stylesheets=[_stylesheet()])
     pages_of: list[list] = []
     seen: set[str] = set()
     for page in document.pages:  # a receipt's pages: from its sheet's first to the next's

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from sponsorships.models import Agreement, SponsorContact, SponsorPayment
+from sponsorships.models import Agreement, Instalment, SponsorContact, SponsorPayment
 from sponsorships.selectors import (
     agreement_balance,
     overdue_instalments,
@@ -60,6 +60,28 @@ def portal_agreement(request, pk: int):
     return render(request, "sponsorships/portal_agreement.html", context)
 
 
+def portal_invoice_pdf(request, pk: int):
+    """An instalment's invoice as a PDF, for any contact of its sponsor (404 for others)."""
+    sponsor_ids = [c.sponsor_id for c in _contacts(request)]
+    instalment = (
+        Instalment.objects.select_related("agreement__sponsor")
+        .filter(pk=pk, agreement__sponsor_id__in=sponsor_ids)
+        .exclude(agreement__status=Agreement.Status.DRAFT)
+        .first()
+    )
+    if instalment is None:
+        raise Http404("No such instalment for this sponsor.")
+    return _invoice_response(instalment)
+
+
+def _invoice_response(instalment: Instalment) -> HttpResponse:
+    from sponsorships.rendering import instalment_invoice_pdf, invoice_number
+
+    response = HttpResponse(instalment_invoice_pdf(instalment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice_number(instalment)}.pdf"'
+    return response
+
+
 def portal_payments(request):
     """Payments received from the user's sponsors: for their billing contacts only."""
     contacts = _contacts(request)
@@ -94,6 +116,15 @@ def overview(request):
         "today": timezone.localdate(),
     }
     return render(request, "sponsorships/overview.html", context)
+
+
+@permission_required("sponsorships.view_instalment", raise_exception=True)
+def staff_invoice_pdf(request, pk: int):
+    try:
+        instalment = Instalment.objects.select_related("agreement__sponsor").get(pk=pk)
+    except Instalment.DoesNotExist as exc:
+        raise Http404 from exc
+    return _invoice_response(instalment)
 
 
 @permission_required("sponsorships.view_agreement", raise_exception=True)

@@ -31,6 +31,8 @@ def two_sponsors():
         payment_record(sponsor=sponsor, amount=1_000_000, currency="USD",
                        received_on=dt.date(2026, 2, 1), method="wire", by=None)  # fmt: skip
     return {"ours": ours, "theirs": theirs, "mine": mine, "other": other,
+            "mine_instalment": mine.instalments.first(),
+            "other_instalment": other.instalments.first(),
             "me": _contact(ours), "them": _contact(theirs)}  # fmt: skip
 
 
@@ -49,6 +51,7 @@ def test_a_contact_sees_their_agreement_schedule_and_benefits(client, two_sponso
 # Every portal page that names a record, with a record of the other sponsor: 404.
 OTHER_SPONSORS_PAGES = [
     ("sponsor_agreement", "other"),
+    ("sponsor_invoice_pdf", "other_instalment"),
 ]
 
 
@@ -57,14 +60,28 @@ def test_every_portal_page_is_404_for_another_sponsors_records(client, two_spons
     client.force_login(two_sponsors["me"])
     assert client.get(reverse(name, args=[two_sponsors[record].pk])).status_code == 404
     client.force_login(two_sponsors["them"])  # and the other way round
-    assert client.get(reverse(name, args=[two_sponsors["mine"].pk])).status_code == 404
-    assert client.get(reverse(name, args=[two_sponsors["other"].pk])).status_code == 200
+    mine = "mine_instalment" if record.endswith("instalment") else "mine"
+    assert client.get(reverse(name, args=[two_sponsors[mine].pk])).status_code == 404
+    assert client.get(reverse(name, args=[two_sponsors[record].pk])).status_code == 200
 
 
 @pytest.mark.parametrize("name", ["sponsor_portal", "sponsor_payments"])
 def test_the_portal_is_404_for_someone_who_is_no_sponsors_contact(client, two_sponsors, name):
     client.force_login(UserFactory())
     assert client.get(reverse(name)).status_code == 404
+
+
+def test_a_contact_downloads_an_instalments_invoice(client, two_sponsors):
+    import io
+
+    from pypdf import PdfReader
+
+    client.force_login(two_sponsors["me"])
+    first = two_sponsors["mine_instalment"]
+    answer = client.get(reverse("sponsor_invoice_pdf", args=[first.pk]))
+    text = " ".join(PdfReader(io.BytesIO(answer.content)).pages[0].extract_text().split())
+    assert f"Invoice AGR-{first.agreement_id}-1" in text and "Soundwave Records" in text
+    assert "Balance due: $240,000.00" in text  # $250,000 less the $10,000 paid
 
 
 def test_payments_are_for_billing_contacts_only(client, two_sponsors):

@@ -1,0 +1,34 @@
+"""The PDF invoice for an instalment paid by wire or cheque (WeasyPrint, the receipts' fonts
+and URL fetcher: nothing read outside the project). One document per request."""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from receipts.models import Organisation
+from receipts.rendering import STATIC, ProjectFilesOnly, font_config
+from sponsorships.models import Instalment
+
+
+def invoice_number(instalment: Instalment) -> str:
+    """The reference a sponsor quotes with a payment (also in the reminders)."""
+    return f"AGR-{instalment.agreement_id}-{instalment.number}"
+
+
+def instalment_invoice_pdf(instalment: Instalment) -> bytes:
+    import weasyprint
+
+    agreement = instalment.agreement
+    context = {
+        "number": invoice_number(instalment), "instalment": instalment, "agreement": agreement,
+        "sponsor": agreement.sponsor, "org": Organisation.current(),
+        "count": agreement.instalments.count(), "today": timezone.localdate(),
+        "benefits_value": agreement.benefits.aggregate(v=Sum("fair_market_value"))["v"] or 0,
+    }  # fmt: skip
+    html = render_to_string("sponsorships/pdf/invoice.html", context)
+    document = weasyprint.HTML(
+        string=html, base_url=STATIC.as_uri() + "/", url_fetcher=ProjectFilesOnly()
+    )
+    return document.write_pdf(font_config=font_config())
