@@ -70,8 +70,38 @@ class TierAdmin(admin.ModelAdmin):
         return money_label(tier.amount, tier.currency)
 
 
+class BenefitForm(forms.ModelForm):
+    class Meta:
+        model = Benefit
+        fields = ["agreement", "description", "fair_market_value", "due_on", "delivered_on",
+                  "proof_url", "proof_file"]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("delivered_on") and not (data.get("proof_url") or data.get("proof_file")):
+            self.add_error("proof_url", "Give a link or a file that shows the delivery.")
+        return data
+
+
+@admin.register(Benefit)
+class BenefitAdmin(admin.ModelAdmin):
+    """The fulfilment queue: undelivered benefits first; a delivery needs its proof."""
+
+    form = BenefitForm
+    list_display = ["description", "agreement", "due_on", "delivered_on", "fair_market_value"]
+    list_filter = [("delivered_on", admin.EmptyFieldListFilter), "agreement__sponsor__kind"]
+    search_fields = ["description", "agreement__title", "agreement__sponsor__name"]
+    autocomplete_fields = ["agreement"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.delivered_on and not obj.delivered_by_id:
+            obj.delivered_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 class BenefitInline(admin.TabularInline):
     model = Benefit
+    form = BenefitForm
     extra = 1
     fields = ["description", "fair_market_value", "due_on", "delivered_on", "proof_url",
               "proof_file"]  # fmt: skip

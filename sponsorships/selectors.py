@@ -11,6 +11,7 @@ from django.utils import timezone
 from donors.models import Fund, Gift, GiftAllocation
 from sponsorships.models import (
     Agreement,
+    Benefit,
     Disbursement,
     Instalment,
     PaymentApplication,
@@ -164,3 +165,45 @@ def portal_agreements(user):
             "benefits",
         )
     )
+
+
+def benefits_to_deliver(*, today: dt.date | None = None):
+    """The fulfilment queue: benefits promised on signed or running agreements and not yet
+    delivered, the ones due soonest (or past due) first."""
+    return (
+        Benefit.objects.filter(delivered_on__isnull=True,
+                               agreement__status__in=Agreement.PLEDGED)
+        .select_related("agreement__sponsor")
+        .order_by(F("due_on").asc(nulls_last=True), "id")
+    )  # fmt: skip
+
+
+# IRS: a sponsor's benefits worth more than 2 % of the payment are a "substantial return
+# benefit"; the payment is then not wholly a qualified sponsorship payment, and only what
+# exceeds their value is a contribution.
+SUBSTANTIAL_BENEFIT_PERCENT = 2
+
+
+def benefit_share(agreement: Agreement, benefits_value: int | None = None) -> dict:
+    """The benefits' fair market value against the agreement: its percentage, and whether
+    it is over the 2 % that staff must look at."""
+    value = (
+        benefits_value if benefits_value is not None
+        else agreement.benefits.aggregate(v=Sum("fair_market_value"))["v"] or 0
+    )  # fmt: skip
+    over = value * 100 > agreement.amount * SUBSTANTIAL_BENEFIT_PERCENT
+    return {"value": value, "percent": value * 100 / agreement.amount, "flagged": over,
+            "contribution": agreement.amount - value}  # fmt: skip
+
+
+def flagged_agreements():
+    """Running agreements whose benefits are worth more than 2 % of them."""
+    agreements = (
+        Agreement.objects.filter(status__in=Agreement.PLEDGED)
+        .annotate(benefits_value=Sum("benefits__fair_market_value"))
+        .select_related("sponsor")
+    )
+    return [
+        (a, share) for a in agreements
+        if (share := benefit_share(a, a.benefits_value or 0))["flagged"]
+    ]  # fmt: skip

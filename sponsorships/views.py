@@ -10,6 +10,9 @@ from django.utils import timezone
 from sponsorships.models import Agreement, Instalment, SponsorContact, SponsorPayment
 from sponsorships.selectors import (
     agreement_balance,
+    benefit_share,
+    benefits_to_deliver,
+    flagged_agreements,
     overdue_instalments,
     pipeline,
     portal_agreements,
@@ -113,6 +116,8 @@ def overview(request):
         "peak": peak,
         "currency": currency,
         "funds": restricted_funds_by_year(),
+        "to_deliver": benefits_to_deliver()[:100],
+        "flagged": flagged_agreements(),
         "today": timezone.localdate(),
     }
     return render(request, "sponsorships/overview.html", context)
@@ -139,6 +144,7 @@ def agreement_page(request, pk: int):
     context = {
         "agreement": agreement,
         "balance": agreement_balance(agreement),
+        "benefit_share": benefit_share(agreement),
         "instalments": instalments,
         "benefits": list(agreement.benefits.all()),
     }

@@ -49,3 +49,29 @@ def test_donors_do_not_see_staff_pages(client):
 
     client.force_login(UserFactory())
     assert client.get(reverse("sponsorships_overview")).status_code == 403
+
+
+def test_benefits_wait_in_the_fulfilment_queue_and_over_two_percent_is_flagged(
+    fundraising_client,
+):
+    from sponsorships.selectors import benefit_share
+
+    small = agreement(title="Website partner", amount=1_000_000)  # $10,000
+    Benefit.objects.create(
+        agreement=small,
+        description="Logo on the website",
+        fair_market_value=20_000,
+        due_on=dt.date(2026, 3, 1),
+    )  # 2 %: fine
+    big = agreement(title="Gala partner", amount=1_000_000)
+    Benefit.objects.create(agreement=big, description="Gala table for ten",
+                           fair_market_value=150_000)  # 15 %  # fmt: skip
+    assert not benefit_share(small)["flagged"] and benefit_share(big)["flagged"]
+    assert benefit_share(big)["contribution"] == 850_000
+    page = fundraising_client.get(reverse("sponsorships_overview")).content.decode()
+    queue = page.split("Benefits to deliver")[1].split("Benefits worth more")[0]
+    assert queue.index("Logo on the website") < queue.index("Gala table for ten")  # due first
+    flagged = page.split("Benefits worth more than 2 %")[1].split("Restricted funds")[0]
+    assert "Gala partner" in flagged and "Website partner" not in flagged
+    agreement_page = fundraising_client.get(reverse("agreement_page", args=[big.pk]))
+    assert "a substantial return benefit" in agreement_page.content.decode()
