@@ -197,7 +197,6 @@ LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("de", 
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
-FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default, now
 
 # The public address of this site, printed on receipts (their verification link).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

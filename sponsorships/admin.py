@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
@@ -36,6 +37,7 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Sponsor)
 class SponsorAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "kind", "billing_email"]
     list_filter = ["kind"]
     search_fields = ["name", "billing_email", "contacts__email"]
@@ -71,6 +73,8 @@ class TierAdmin(admin.ModelAdmin):
 
 
 class BenefitForm(forms.ModelForm):
+    proof_url = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Benefit
         fields = ["agreement", "description", "fair_market_value", "due_on", "delivered_on",
