@@ -300,3 +300,82 @@ class Disbursement(models.Model):
 
     def __str__(self) -> str:
         return f"{money_label(self.amount, self.currency)} to {self.payee}"
+
+
+class LetterSeries(models.Model):
+    """Acknowledgement letter numbers, gapless per year (taken under a row lock)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"ACK-{self.year}"
+
+
+class AcknowledgementLetter(models.Model):
+    """The letter that acknowledges a sponsor's payment and states the value of the benefits
+    the sponsor received for it (a sponsorship payment gets this, not a donation receipt).
+    What it says is kept as issued: it never changes; a wrong one is voided with a reason
+    and issued again."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", "Issued"
+        VOID = "void", "Void"
+
+    MUTABLE_FIELDS = ("status", "void_reason", "pdf", "pdf_sha256", "sent_at")
+
+    payment = models.ForeignKey(SponsorPayment, on_delete=models.PROTECT, related_name="letters")
+    series = models.ForeignKey(LetterSeries, on_delete=models.PROTECT, related_name="letters")
+    number = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+    sponsor_name = models.CharField(max_length=200)
+    sponsor_address = models.TextField(blank=True)
+    amount = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    received_on = models.DateField()
+    # [{agreement, title, applied, benefits: [{description, fair_market_value}], share}]
+    lines = models.JSONField(default=list)
+    benefits_value = models.PositiveBigIntegerField(help_text="For this payment, minor units.")
+    substantial = models.BooleanField(help_text="Benefits over 2 % of the payment.")
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.ISSUED)
+    void_reason = models.CharField(max_length=300, blank=True)
+    pdf = models.FileField(upload_to="letters/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "number"], name="one_letter_number"),
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(status="issued"), name="one_letter_per_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.letter_number
+
+    @property
+    def letter_number(self) -> str:
+        return f"ACK-{self.series.year}-{self.number:05d}"
+
+    @property
+    def contribution(self) -> int:
+        return self.amount - self.benefits_value
+
+    def save(self, *args, **kwargs):
+        if self.pk and not kwargs.get("force_insert"):
+            before = type(self).objects.filter(pk=self.pk).values().first() or {}
+            frozen = [f.attname for f in self._meta.concrete_fields
+                      if f.name not in self.MUTABLE_FIELDS]  # fmt: skip
+            changed = [n for n in frozen if n in before and before[n] != getattr(self, n)]
+            if changed:
+                from django.core.exceptions import ValidationError
+
+                raise ValidationError(f"An issued letter cannot change ({', '.join(changed)}).")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError("Letters are never deleted; void it instead.")

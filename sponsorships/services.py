@@ -157,6 +157,9 @@ def _apply(payment: SponsorPayment, plan: Sequence[tuple[Instalment, int]], *, b
     if plan:
         payment.applied_amount += total
         changed_by(payment, by).save(update_fields=["applied_amount"])
+        from sponsorships.letters import letter_follow_payment
+
+        letter_follow_payment(payment=payment)
 
 
 @transaction.atomic

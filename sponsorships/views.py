@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from sponsorships.models import Agreement, Instalment, SponsorContact, SponsorPayment
+from sponsorships.models import (
+    AcknowledgementLetter,
+    Agreement,
+    Instalment,
+    SponsorContact,
+    SponsorPayment,
+)
 from sponsorships.selectors import (
     agreement_balance,
     benefit_share,
@@ -45,8 +51,26 @@ def portal_home(request):
         agreement.open = sum(i.open_amount for i in instalments)
         agreement.next_due = next((i for i in instalments if i.open_amount), None)
     sponsors = sorted({c.sponsor for c in contacts}, key=lambda s: s.name)
+    letters = AcknowledgementLetter.objects.filter(
+        payment__sponsor_id__in=[s.pk for s in sponsors], pdf_sha256__gt=""
+    ).select_related("series")[:50]
     return render(request, "sponsorships/portal_home.html",
-                  {"agreements": agreements, "sponsors": sponsors})  # fmt: skip
+                  {"agreements": agreements, "sponsors": sponsors, "letters": letters})  # fmt: skip
+
+
+def portal_letter_pdf(request, pk: int):
+    """An acknowledgement letter, for a contact of its sponsor (404 for anyone else)."""
+    sponsor_ids = [c.sponsor_id for c in _contacts(request)]
+    letter = (
+        AcknowledgementLetter.objects.filter(pk=pk, payment__sponsor_id__in=sponsor_ids)
+        .exclude(pdf="")
+        .select_related("series")
+        .first()
+    )
+    if letter is None:
+        raise Http404("No such letter for this sponsor.")
+    return FileResponse(letter.pdf.open("rb"), content_type="application/pdf",
+                        filename=f"{letter.letter_number}.pdf")  # fmt: skip
 
 
 def portal_agreement(request, pk: int):
