@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from backoffice.money import money_label
+from sponsorships.forms import PaymentForm, WriteOffForm
 from sponsorships.models import (
     AcknowledgementLetter,
     Agreement,
@@ -25,6 +29,7 @@ from sponsorships.selectors import (
     renewals_due,
     restricted_funds_by_year,
 )
+from sponsorships.services import instalment_write_off, payment_record
 
 # --- the sponsor portal: every page 404s for records of a sponsor the user is not with ---
 
@@ -156,6 +161,35 @@ def staff_invoice_pdf(request, pk: int):
     return _invoice_response(instalment)
 
 
+def _record_payment(request, agreement: Agreement, form: PaymentForm) -> bool:
+    """The payment through the service; a refusal is shown on the form (nothing written)."""
+    data = form.cleaned_data
+    plan = None
+    if data["instalments"]:  # in the order ticked, each up to what it still owes
+        left, plan = data["amount"], []
+        for instalment in data["instalments"]:
+            share = min(left, instalment.open_amount)
+            if share:
+                plan.append((instalment, share))
+                left -= share
+    try:
+        payment = payment_record(
+            sponsor=agreement.sponsor, amount=data["amount"], currency=agreement.currency,
+            received_on=data["received_on"], method=data["method"],
+            reference=data["reference"], apply_to=plan, by=request.user,
+        )  # fmt: skip
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    note = (
+        f" ({money_label(payment.credit, payment.currency)} held as credit)"
+        if payment.credit
+        else ""
+    )
+    messages.success(request, f"Payment recorded{note}.")
+    return True
+
+
 @permission_required("sponsorships.view_agreement", raise_exception=True)
 def agreement_page(request, pk: int):
     try:
@@ -165,7 +199,34 @@ def agreement_page(request, pk: int):
     except Agreement.DoesNotExist as exc:
         raise Http404 from exc
     instalments = list(agreement.instalments.prefetch_related("applications__payment"))
+    user = request.user
+    payment_form = PaymentForm(agreement=agreement, prefix="pay")
+    write_off_form = WriteOffForm(agreement=agreement, prefix="off")
+    if request.method == "POST" and request.POST.get("do") == "pay":
+        if not user.has_perm("sponsorships.add_sponsorpayment"):
+            raise PermissionDenied
+        payment_form = PaymentForm(request.POST, agreement=agreement, prefix="pay")
+        if payment_form.is_valid() and _record_payment(request, agreement, payment_form):
+            return redirect("agreement_page", pk=agreement.pk)
+    if request.method == "POST" and request.POST.get("do") == "write_off":
+        if not user.has_perm("sponsorships.change_instalment"):
+            raise PermissionDenied
+        write_off_form = WriteOffForm(request.POST, agreement=agreement, prefix="off")
+        if write_off_form.is_valid():
+            data = write_off_form.cleaned_data
+            try:
+                instalment_write_off(instalment=data["instalment"], amount=data["amount"],
+                                     reason=data["reason"], by=user)  # fmt: skip
+            except ValidationError as exc:
+                write_off_form.add_error(None, exc)
+            else:
+                messages.success(request, f"Instalment {data['instalment'].number} written off.")
+                return redirect("agreement_page", pk=agreement.pk)
     context = {
+        "payment_form": payment_form if user.has_perm("sponsorships.add_sponsorpayment") else None,
+        "write_off_form": write_off_form
+        if user.has_perm("sponsorships.change_instalment")
+        else None,
         "agreement": agreement,
         "balance": agreement_balance(agreement),
         "benefit_share": benefit_share(agreement),

@@ -75,3 +75,34 @@ def test_benefits_wait_in_the_fulfilment_queue_and_over_two_percent_is_flagged(
     assert "Gala partner" in flagged and "Website partner" not in flagged
     agreement_page = fundraising_client.get(reverse("agreement_page", args=[big.pk]))
     assert "a substantial return benefit" in agreement_page.content.decode()
+
+
+def test_finance_records_a_payment_on_chosen_instalments_and_writes_one_off(finance_client):
+    deal = agreement(amount=1_000_000)  # four instalments of $2,500
+    url = reverse("agreement_page", args=[deal.pk])
+    second, third = deal.instalments.order_by("number")[1:3]
+    answer = finance_client.post(url, {
+        "do": "pay", "pay-amount": "3000.00", "pay-received_on": "2026-04-01",
+        "pay-method": "wire", "pay-reference": "HTB-778",
+        "pay-instalments": [second.pk, third.pk]})  # fmt: skip
+    assert answer.status_code == 302
+    second.refresh_from_db(), third.refresh_from_db()
+    assert (second.paid_amount, third.paid_amount) == (250_000, 50_000)
+    bad = finance_client.post(url, {"do": "pay", "pay-amount": "12,00", "pay-received_on":
+                                    "2026-04-01", "pay-method": "wire"})  # fmt: skip
+    assert "is not a number" in bad.content.decode()
+    finance_client.post(url, {"do": "write_off", "off-instalment": third.pk,
+                              "off-reason": "Sponsor reduced its commitment"})  # fmt: skip
+    third.refresh_from_db()
+    assert third.written_off_amount == 200_000 and third.state == "settled"
+    refused = finance_client.post(url, {"do": "write_off", "off-instalment": third.pk,
+                                        "off-reason": "again"})  # fmt: skip
+    assert "Between one minor unit and the open 0" in refused.content.decode()
+
+
+def test_fundraising_staff_cannot_record_payments(fundraising_client):
+    deal = agreement(amount=1_000_000)
+    answer = fundraising_client.post(reverse("agreement_page", args=[deal.pk]), {
+        "do": "pay", "pay-amount": "10.00", "pay-received_on": "2026-04-01",
+        "pay-method": "wire"})  # fmt: skip
+    assert answer.status_code == 403 and not deal.sponsor.payments.exists()
