@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import copy
 import functools
-import hashlib
 import io
 import json
 from collections.abc import Sequence
@@ -236,8 +235,13 @@ def receipt_pdf(receipt: Receipt, *, organisation: Organisation | None = None) -
     return receipts_pdfs([receipt], organisation=organisation)[0]
 
 
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
+def html_to_pdf(html: str) -> bytes:
+    """A one-off document (an invoice, a letter) in the project's fonts, its files read
+    through the same fetcher: nothing outside the project."""
+    document = weasyprint.HTML(
+        string=html, base_url=STATIC.as_uri() + "/", url_fetcher=ProjectFilesOnly()
+    )
+    return document.write_pdf(font_config=font_config())
 
 
 def receipt_preview_html(*, gifts, jurisdiction: str, kind: str = "gift") -> str:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from backoffice.documents import store_pdf_once
 from donors.models import Gift
 from receipts import rules
 from receipts.models import Receipt, ReceiptLine, ReceiptSeries
@@ -152,23 +152,11 @@ def receipts_render(*, receipts: Sequence[Receipt]) -> list[Receipt]:
     """Draw the PDFs of those `receipts` that have none, laid out together, and keep each
     with its SHA-256. A receipt's PDF is stored once: if another worker stored it first,
     theirs stands (the database refuses a second hash) and this one is dropped."""
-    from receipts.rendering import receipts_pdfs, sha256
+    from receipts.rendering import receipts_pdfs
 
     undrawn = [r for r in receipts if not r.pdf_sha256]
     for receipt, content in zip(undrawn, receipts_pdfs(undrawn) if undrawn else [], strict=True):
-        name = receipt.pdf.storage.save(
-            receipt.pdf.field.generate_filename(receipt, f"{receipt.receipt_number}.pdf"),
-            ContentFile(content),
-        )
-        digest = sha256(content)
-        stored = Receipt.objects.filter(pk=receipt.pk, pdf_sha256="").update(
-            pdf=name, pdf_sha256=digest
-        )
-        if stored:
-            receipt.pdf.name, receipt.pdf_sha256 = name, digest
-        else:  # drawn meanwhile by another worker: keep theirs
-            receipt.pdf.storage.delete(name)
-            receipt.refresh_from_db(fields=["pdf", "pdf_sha256"])
+        store_pdf_once(receipt, content=content, filename=f"{receipt.receipt_number}.pdf")
     return list(receipts)
 
 

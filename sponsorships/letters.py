@@ -5,15 +5,13 @@ agreement this payment covers). Drawn and e-mailed to the billing contacts in a 
 
 from __future__ import annotations
 
-import hashlib
-
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from backoffice.documents import store_pdf_once
 from sponsorships.models import (
     AcknowledgementLetter,
     LetterSeries,
@@ -101,16 +99,12 @@ def letter_void(*, letter: AcknowledgementLetter, reason: str) -> Acknowledgemen
 
 
 def letter_pdf(letter: AcknowledgementLetter) -> bytes:
-    import weasyprint
-
     from receipts.models import Organisation
-    from receipts.rendering import STATIC, ProjectFilesOnly, font_config
+    from receipts.rendering import html_to_pdf
 
     org = Organisation.current()
-    html = render_to_string("sponsorships/pdf/letter.html", {"letter": letter, "org": org})
-    return weasyprint.HTML(
-        string=html, base_url=STATIC.as_uri() + "/", url_fetcher=ProjectFilesOnly()
-    ).write_pdf(font_config=font_config())
+    return html_to_pdf(render_to_string("sponsorships/pdf/letter.html",
+                                        {"letter": letter, "org": org}))  # fmt: skip
 
 
 def letter_deliver(*, letter: AcknowledgementLetter) -> AcknowledgementLetter:
@@ -119,19 +113,7 @@ def letter_deliver(*, letter: AcknowledgementLetter) -> AcknowledgementLetter:
         pk=letter.pk
     )
     if not letter.pdf_sha256:
-        content = letter_pdf(letter)
-        name = letter.pdf.storage.save(
-            letter.pdf.field.generate_filename(letter, f"{letter.letter_number}.pdf"),
-            ContentFile(content),
-        )
-        digest = hashlib.sha256(content).hexdigest()
-        if AcknowledgementLetter.objects.filter(pk=letter.pk, pdf_sha256="").update(
-            pdf=name, pdf_sha256=digest
-        ):
-            letter.pdf.name, letter.pdf_sha256 = name, digest
-        else:
-            letter.pdf.storage.delete(name)
-            letter.refresh_from_db()
+        store_pdf_once(letter, content=letter_pdf(letter), filename=f"{letter.letter_number}.pdf")
     if letter.sent_at:
         return letter
     sponsor = letter.payment.sponsor

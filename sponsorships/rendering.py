@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from receipts.models import Organisation
-from receipts.rendering import STATIC, ProjectFilesOnly, font_config
+from receipts.rendering import html_to_pdf
 from sponsorships.models import Instalment
 
 
@@ -18,8 +18,6 @@ def invoice_number(instalment: Instalment) -> str:
 
 
 def instalment_invoice_pdf(instalment: Instalment) -> bytes:
-    import weasyprint
-
     agreement = instalment.agreement
     context = {
         "number": invoice_number(instalment), "instalment": instalment, "agreement": agreement,
@@ -27,8 +25,4 @@ def instalment_invoice_pdf(instalment: Instalment) -> bytes:
         "count": agreement.instalments.count(), "today": timezone.localdate(),
         "benefits_value": agreement.benefits.aggregate(v=Sum("fair_market_value"))["v"] or 0,
     }  # fmt: skip
-    html = render_to_string("sponsorships/pdf/invoice.html", context)
-    document = weasyprint.HTML(
-        string=html, base_url=STATIC.as_uri() + "/", url_fetcher=ProjectFilesOnly()
-    )
-    return document.write_pdf(font_config=font_config())
+    return html_to_pdf(render_to_string("sponsorships/pdf/invoice.html", context))

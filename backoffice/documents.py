@@ -1,0 +1,29 @@
+"""Drawn documents (receipts, letters) kept once: the file and its SHA-256 are stored by a
+conditional update, so two workers drawing the same document at once keep one of them."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.db import models
+
+
+def store_pdf_once(instance: models.Model, *, content: bytes, filename: str) -> bool:
+    """Save `content` as `instance.pdf` with `pdf_sha256`, unless one is stored already (then
+    `instance` is refreshed with it and this copy is dropped). True when this one was kept."""
+    field = instance.pdf
+    name = field.storage.save(field.field.generate_filename(instance, filename),
+                              ContentFile(content))  # fmt: skip
+    digest = hashlib.sha256(content).hexdigest()
+    stored = (
+        type(instance)
+        .objects.filter(pk=instance.pk, pdf_sha256="")
+        .update(pdf=name, pdf_sha256=digest)
+    )
+    if stored:
+        instance.pdf.name, instance.pdf_sha256 = name, digest
+        return True
+    field.storage.delete(name)
+    instance.refresh_from_db(fields=["pdf", "pdf_sha256"])
+    return False
