@@ -79,6 +79,8 @@ def statement_run_execute(
         StatementRun.Status.RUNNING, len(donor_ids), 0, 0, [],
     )  # fmt: skip
     run.save()
+    # Read once per run: the organisation's choice of what a statement lists.
+    run.lists_all_gifts = Organisation.current().statement_lists == Organisation.StatementLists.ALL
     if not run.dry_run:
         _queue_undrawn(run)
     issued: list[int] = []
@@ -170,7 +172,7 @@ def _statement_for(run: StatementRun, donor_id: int) -> Receipt | None:
     if run.dry_run:
         run.issued += 1
         return None
-    summary = Organisation.current().statement_lists == Organisation.StatementLists.ALL
+    summary = run.lists_all_gifts
     receipt = receipt_issue(
         gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
         by=run.created_by, deliver=False,

@@ -47,6 +47,7 @@ class SponsorAdmin(admin.ModelAdmin):
 @admin.register(SponsorContact)
 class SponsorContactAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "sponsor", "role", "user", "invited_at"]
+    list_select_related = ["sponsor", "user"]
     list_filter = ["role"]
     search_fields = ["name", "email", "sponsor__name"]
     autocomplete_fields = ["sponsor", "user"]
@@ -93,6 +94,7 @@ class BenefitAdmin(admin.ModelAdmin):
 
     form = BenefitForm
     list_display = ["description", "agreement", "due_on", "delivered_on", "fair_market_value"]
+    list_select_related = ["agreement__sponsor"]
     list_filter = [("delivered_on", admin.EmptyFieldListFilter), "agreement__sponsor__kind"]
     search_fields = ["description", "agreement__title", "agreement__sponsor__name"]
     autocomplete_fields = ["agreement"]
@@ -144,6 +146,7 @@ def _schedule_action(frequency: Frequency):
 @admin.register(Agreement)
 class AgreementAdmin(admin.ModelAdmin):
     list_display = ["title", "sponsor", "amount_text", "status", "starts_on", "ends_on", "page"]
+    list_select_related = ["sponsor"]
     list_filter = ["status", "currency", "sponsor__kind"]
     search_fields = ["title", "sponsor__name"]
     autocomplete_fields = ["sponsor"]
@@ -167,6 +170,7 @@ class InstalmentAdmin(admin.ModelAdmin):
     list_display = ["agreement", "number", "due_on", "amount_text", "paid_text", "state",
                     "invoice_status", "reminded_at"]  # fmt: skip
     list_filter = ["invoice_status", "agreement__sponsor__kind", "agreement__currency"]
+    list_select_related = ["agreement__sponsor"]
     search_fields = ["agreement__title", "agreement__sponsor__name", "stripe_invoice_id"]
     readonly_fields = ["agreement", "number", "due_on", "amount", "paid_amount",
                        "written_off_amount", "write_off_reason", "stripe_invoice_id",
@@ -220,6 +224,11 @@ class SponsorPaymentForm(forms.ModelForm):
         model = SponsorPayment
         fields = ["sponsor", "amount", "currency", "received_on", "method", "reference"]
 
+    def clean_amount(self):
+        if not self.cleaned_data["amount"]:
+            raise forms.ValidationError("A payment is more than zero.")
+        return self.cleaned_data["amount"]
+
 
 @admin.register(SponsorPayment)
 class SponsorPaymentAdmin(admin.ModelAdmin):
@@ -228,6 +237,7 @@ class SponsorPaymentAdmin(admin.ModelAdmin):
 
     form = SponsorPaymentForm
     list_display = ["sponsor", "amount_text", "received_on", "method", "reference", "credit_text"]
+    list_select_related = ["sponsor"]
     list_filter = ["method", "currency"]
     search_fields = ["sponsor__name", "reference"]
     autocomplete_fields = ["sponsor"]
@@ -276,6 +286,7 @@ class DisbursementForm(forms.ModelForm):
 class DisbursementAdmin(admin.ModelAdmin):
     form = DisbursementForm
     list_display = ["paid_on", "fund", "payee", "amount_text", "purpose"]
+    list_select_related = ["fund"]
     list_filter = ["fund"]
 
     def has_change_permission(self, request, obj=None):
