@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "payments",
     "receipts",
     "sponsorships",
+    "reconciliation",
 ]
 
 MIDDLEWARE = [

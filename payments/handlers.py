@@ -611,7 +611,12 @@ def subscription_changed(obj: dict, event: StripeEvent, source: StripeSource) ->
 @handles("payout.created", "payout.updated", "payout.paid", "payout.failed",
          "payout.canceled", "payout.reconciliation_completed")  # fmt: skip
 def payout_changed(obj: dict, event: StripeEvent, source: StripeSource) -> str:
-    payout = source.current(obj)
+    row = payout_upsert(source.current(obj))
+    return f"payout {row.payout_id} {row.status}"
+
+
+def payout_upsert(payout: dict) -> Payout:
+    """Our copy of a Stripe payout (from an event or a sync), as Stripe has it now."""
     row, _ = Payout.objects.update_or_create(
         payout_id=payout["id"],
         defaults={
@@ -624,4 +629,4 @@ def payout_changed(obj: dict, event: StripeEvent, source: StripeSource) -> str:
             "created": _when(payout.get("created")),
         },
     )
-    return f"payout {row.payout_id} {row.status}"
+    return row

@@ -129,6 +129,20 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
             invoice.update(status="open", amount_remaining=invoice["amount_due"],
                            hosted_invoice_url=page)  # fmt: skip
             return _ok(invoice)
+        if method == "get" and path == "/v1/payouts":
+            found = sorted((o for o in world.objects.values() if o.get("object") == "payout"),
+                           key=lambda o: (-o["created"], o["id"]))  # fmt: skip
+            return _ok(_page(found, params, "/v1/payouts"))
+        if method == "get" and path == "/v1/balance_transactions":
+            found = [o for o in world.objects.values()
+                     if o.get("object") == "balance_transaction"
+                     and o.get("payout") == params.get("payout")]  # fmt: skip
+            page = _page(found, params, "/v1/balance_transactions")
+            if "data.source" in (params.get("expand") or []):
+                page["data"] = [{**t, "source": world.objects.get(t["source"], t["source"])}
+                                if isinstance(t.get("source"), str) else t
+                                for t in page["data"]]  # fmt: skip
+            return _ok(page)
         if method == "get" and path == "/v1/refunds":
             found = [
                 o
@@ -143,6 +157,16 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
 
     def close(self):
         pass
+
+
+def _page(found: list[dict], params: dict, url: str) -> dict:
+    """One page of a Stripe list, after `starting_after`, `limit` long."""
+    start = 0
+    if after := params.get("starting_after"):
+        start = next(i for i, o in enumerate(found) if o["id"] == after) + 1
+    limit = int(params.get("limit") or 10)
+    data = found[start : start + limit]
+    return {"object": "list", "data": data, "has_more": start + limit < len(found), "url": url}
 
 
 def _new_invoice(world: StripeWorld, params: dict) -> dict:

@@ -1,0 +1,118 @@
+"""Payouts synced from (fake) Stripe with all their balance transactions, matched to the
+gifts' payments, refunds and disputes; the mismatches are named."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from payments.models import Payout
+from reconciliation.models import PayoutLine
+from reconciliation.services import payout_reconcile, payouts_sync
+from tests.reconciliation import payout_world as w
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_payout_is_synced_once_and_reconciled(fake_stripe):
+    world = fake_stripe.world
+    lines = []
+    for amount in (5_000, 2_500, 10_000):
+        ch, txn = w.charge(world, amount)
+        payment = w.recorded(ch)
+        lines.append(txn)
+    re_, txn = w.refund(world, ch, 4_000)
+    w.recorded_refund(re_, payment)
+    lines.append(txn)
+    payout = w.pay_out(world, lines)
+    out = io.StringIO()
+    call_command("sync_payouts", stdout=out)
+    row = Payout.objects.get(payout_id=payout["id"])
+    assert row.lines.count() == 5  # four and the payout's own
+    assert row.reconciliation.status == "reconciled", row.reconciliation.exceptions
+    assert "1 payouts, 5 lines added: 1 reconciled" in out.getvalue()
+    again = payouts_sync()
+    assert again.lines_added == 0 and PayoutLine.objects.count() == 5  # nothing twice
+
+
+def test_a_planted_wrong_amount_is_one_exception_with_its_reason(fake_stripe):
+    world = fake_stripe.world
+    good, txn_good = w.charge(world, 5_000)
+    w.recorded(good)
+    bad, txn_bad = w.charge(world, 7_000)
+    w.recorded(bad, amount=6_000)  # we recorded 60.00; Stripe charged 70.00
+    w.pay_out(world, [txn_good, txn_bad])
+    payouts_sync()
+    check = Payout.objects.get().reconciliation
+    assert check.status == "exceptions"
+    assert check.exceptions == [
+        {"line": txn_bad["id"], "reason": "amount differs from the gift's payment"}
+    ]
+
+
+KINDS = st.sampled_from(["ok", "no_gift", "wrong_amount", "refund", "refund_unrecorded",
+                         "dispute", "dispute_unrecorded"])  # fmt: skip
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(plan=st.lists(st.tuples(KINDS, st.integers(min_value=100, max_value=500_000)),
+                     min_size=1, max_size=12),
+       short=st.booleans())  # fmt: skip
+def test_reconciliation_finds_exactly_the_planted_mismatches(fake_stripe, plan, short):
+    world = fake_stripe.world
+    txns, planted = [], {}
+    for kind, amount in plan:
+        ch, txn = w.charge(world, amount)
+        txns.append(txn)
+        if kind == "no_gift":
+            planted[txn["id"]] = "no gift for this charge"
+            continue
+        payment = w.recorded(ch, amount=amount + 1 if kind == "wrong_amount" else None)
+        if kind == "wrong_amount":
+            planted[txn["id"]] = "amount differs from the gift's payment"
+        if kind.startswith("refund"):
+            re_, rtxn = w.refund(world, ch, amount // 2 or 1)
+            txns.append(rtxn)
+            if kind == "refund":
+                w.recorded_refund(re_, payment)
+            else:
+                planted[rtxn["id"]] = "no refund recorded for this refund"
+        if kind.startswith("dispute"):
+            du, dtxn = w.dispute(world, ch)
+            txns.append(dtxn)
+            if kind == "dispute":
+                w.recorded_dispute(du, payment)
+            else:
+                planted[dtxn["id"]] = "no dispute recorded for this dispute"
+    payout = w.pay_out(world, txns)
+    if short:  # Stripe says the payout is a cent more than its lines
+        payout["amount"] += 1
+    payouts_sync()
+    check = Payout.objects.get(payout_id=payout["id"]).reconciliation
+    found = {e["line"]: e["reason"] for e in check.exceptions if e["line"]}
+    assert found == planted
+    assert any("add up to" in e["reason"] for e in check.exceptions) == short
+    assert (check.status == "reconciled") == (not planted and not short)
+
+
+def test_a_gift_already_in_another_payout_is_an_exception(fake_stripe):
+    world = fake_stripe.world
+    ch, txn = w.charge(world, 5_000)
+    w.recorded(ch)
+    first = w.pay_out(world, [txn])
+    payouts_sync()
+    # The same charge's transaction turning up again in a second payout (a double entry).
+    twin = world.put({**txn, "id": world.new_id("txn")})
+    second = w.pay_out(world, [twin])
+    payouts_sync()
+    check = Payout.objects.get(payout_id=second["id"]).reconciliation
+    assert check.exceptions == [
+        {"line": twin["id"], "reason": "this gift's payment is already in another payout"}
+    ]
+    assert payout_reconcile(payout=Payout.objects.get(payout_id=first["id"])).status == (
+        "exceptions"  # and the first payout now sees the twin too
+    )
