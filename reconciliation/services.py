@@ -71,8 +71,8 @@ def payout_lines_sync(*, payout: Payout, api=None) -> int:
     )
     rows = [_row(payout, txn) for txn in map(as_dict, listing.auto_paging_iter())
             if txn["id"] not in have]  # fmt: skip
-    with transaction.atomic():
-        insert_rows(PayoutLine, COLUMNS, rows)
+    with transaction.atomic():  # one executemany: the query count does not grow with size
+        insert_rows(PayoutLine, COLUMNS, rows, batch=max(len(rows), 1))
     return len(rows)
 
 

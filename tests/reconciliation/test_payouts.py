@@ -116,3 +116,24 @@ def test_a_gift_already_in_another_payout_is_an_exception(fake_stripe):
     assert payout_reconcile(payout=Payout.objects.get(payout_id=first["id"])).status == (
         "exceptions"  # and the first payout now sees the twin too
     )
+
+
+def test_the_query_count_does_not_grow_with_the_payout(fake_stripe):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(n: int) -> int:
+        world = fake_stripe.world
+        txns = []
+        for i in range(n):
+            ch, txn = w.charge(world, 1_000 + i)
+            w.recorded(ch)
+            txns.append(txn)
+        payout = w.pay_out(world, txns)
+        with CaptureQueriesContext(connection) as queries:
+            payouts_sync()
+        assert Payout.objects.get(payout_id=payout["id"]).reconciliation.status == "reconciled"
+        Payout.objects.all().delete()
+        return len(queries)
+
+    assert queries_for(3) == queries_for(60)
