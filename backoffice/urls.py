@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("receipts.urls")),
     path("", include("sponsorships.urls")),
+    path("", include("reconciliation.urls")),
 ]

@@ -138,3 +138,22 @@ def test_the_query_count_does_not_grow_with_the_payout(fake_stripe):
         return len(queries)
 
     assert queries_for(3) == queries_for(60)
+
+
+def test_the_workbench_lists_payouts_by_status_and_shows_a_payouts_exceptions(
+    fake_stripe, finance_client
+):
+    from django.urls import reverse
+
+    world = fake_stripe.world
+    ch, txn = w.charge(world, 5_000)
+    w.recorded(ch)
+    good = w.pay_out(world, [txn])
+    stray, stray_txn = w.charge(world, 900)  # no gift recorded for it
+    bad = w.pay_out(world, [stray_txn])
+    payouts_sync()
+    listing = finance_client.get(reverse("reconciliation") + "?status=exceptions").content.decode()
+    assert bad["id"] in listing and good["id"] not in listing and "1 exception" in listing
+    page = finance_client.get(reverse("payout_page", args=[Payout.objects.get(
+        payout_id=bad["id"]).pk])).content.decode()  # fmt: skip
+    assert "no gift for this charge" in page and stray["id"] in page

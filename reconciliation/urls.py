@@ -1,0 +1,8 @@
+from django.urls import path
+
+from reconciliation import views
+
+urlpatterns = [
+    path("reconciliation/", views.workbench, name="reconciliation"),
+    path("reconciliation/payouts/<int:pk>/", views.payout_page, name="payout_page"),
+]
