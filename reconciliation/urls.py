@@ -5,4 +5,5 @@ from reconciliation import views
 urlpatterns = [
     path("reconciliation/", views.workbench, name="reconciliation"),
     path("reconciliation/payouts/<int:pk>/", views.payout_page, name="payout_page"),
+    path("reconciliation/journal.csv", views.journal_download, name="journal_download"),
 ]

@@ -31,3 +31,29 @@ def payout_page(request, pk: int):
     payout = get_object_or_404(Payout.objects.select_related("reconciliation"), pk=pk)
     lines = payout.lines.select_related("payment__gift__donor", "refund", "dispute")
     return render(request, "reconciliation/payout.html", {"payout": payout, "lines": lines})
+
+
+@permission_required("payments.view_payout", raise_exception=True)
+def journal_download(request):
+    """The journal for ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV (this month by default)."""
+    import datetime as dt
+
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from reconciliation.journal import journal, journal_csv, unbalanced
+
+    today = timezone.localdate()
+    try:
+        start = dt.date.fromisoformat(request.GET.get("from") or today.replace(day=1).isoformat())
+        end = dt.date.fromisoformat(request.GET.get("to") or today.isoformat())
+    except ValueError:
+        return HttpResponse("from and to are dates: YYYY-MM-DD.", status=400,
+                            content_type="text/plain")  # fmt: skip
+    postings = journal(start=start, end=end)
+    if problems := unbalanced(postings):
+        return HttpResponse("The journal does not balance: " + "; ".join(problems[:10]),
+                            status=409, content_type="text/plain")  # fmt: skip
+    response = HttpResponse(journal_csv(postings), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="journal-{start}-{end}.csv"'
+    return response
