@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sponsorships.sponsorpayment": ("add", "view"),
         "sponsorships.instalment": ("change", "view"),  # write-offs, invoices
         "sponsorships.disbursement": ("add", "view"),
+        "reconciliation.period": ("add", "change", "view", "reopen"),
     },
     FUNDRAISING: {
         "donors.donor": ("add", "change", "view", "merge"),
@@ -48,7 +49,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     READ_ONLY: {},
 }
-VIEWABLE_APPS = ("donors", "payments", "receipts", "sponsorships")
+VIEWABLE_APPS = ("donors", "payments", "receipts", "sponsorships", "reconciliation")
 
 
 def ensure_staff_groups(sender=None, apps=global_apps, **kwargs) -> None:

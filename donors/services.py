@@ -49,6 +49,7 @@ def gift_record(*, gift: Gift, split: Split, by, post: bool = True) -> Gift:
         _check_batch_accepts(batch=gift.batch, currency=gift.currency)
         post = False
     gift.created_by = gift.created_by or by
+    signals.gift_changing.send(sender=Gift, gift=gift, by=by)
     _check_split(gift=gift, split=split)
     if post:
         # Inserted posted, with its split in this same transaction: one write and one
@@ -90,6 +91,7 @@ def gift_post(*, gift: Gift, by) -> Gift:
     """Put a pending gift in the books. Its split must add up; its money is then frozen."""
     if gift.status != Gift.Status.PENDING:
         raise ValidationError(f"Gift #{gift.pk} is {gift.status}, not pending.")
+    signals.gift_changing.send(sender=Gift, gift=gift, by=by)
     gift.status = Gift.Status.POSTED
     gift.posted_at = timezone.now()
     changed_by(gift, by).save()
@@ -105,6 +107,7 @@ def gift_void(*, gift: Gift, reason: str, by) -> Gift:
         return gift  # already void: voiding twice changes nothing
     if not reason.strip():
         raise ValidationError({"void_reason": "Say why the gift is void."})
+    signals.gift_changing.send(sender=Gift, gift=gift, by=by)
     gift.status = Gift.Status.VOID
     gift.void_reason = reason.strip()
     gift.voided_at = timezone.now()
@@ -139,8 +142,12 @@ def gift_update(*, gift: Gift, by, split: Split | None = None, **changes) -> Gif
     """Change a gift. Money fields and the split only while it is pending (the model refuses
     otherwise); descriptive fields (campaign, tribute, notes...) at any time."""
     old_campaign = gift.campaign_id
+    stored = Gift.objects.filter(pk=gift.pk).values_list("received_on", flat=True).first()
+    if stored and stored != gift.received_on:  # moved: the month it leaves must be open too
+        signals.gift_changing.send(sender=Gift, gift=Gift(pk=gift.pk, received_on=stored), by=by)
     for field, value in changes.items():
         setattr(gift, field, value)
+    signals.gift_changing.send(sender=Gift, gift=gift, by=by)
     changed_by(gift, by).save()
     if split is not None:
         current = sorted((a.fund_id, a.amount) for a in gift.allocations.all())
@@ -222,6 +229,7 @@ def batch_close(*, batch: GiftBatch, by) -> GiftBatch:
     now = timezone.now()
     days, posted = set(), []
     for gift in batch.gifts.filter(status=Gift.Status.PENDING):
+        signals.gift_changing.send(sender=Gift, gift=gift, by=by)
         gift.status, gift.posted_at = Gift.Status.POSTED, now
         changed_by(gift, by).save()
         days.add(gift.received_on)

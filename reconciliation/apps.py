@@ -5,3 +5,11 @@ class ReconciliationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reconciliation"
     verbose_name = "Reconciliation"
+
+    def ready(self):
+        from donors import signals
+        from reconciliation.periods import refuse_gifts_in_closed_months
+
+        signals.gift_changing.connect(
+            refuse_gifts_in_closed_months, dispatch_uid="closed_months_are_closed"
+        )

@@ -5,6 +5,7 @@ lines add up to the payout to the cent."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -64,3 +65,36 @@ class PayoutCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payout_id}: {self.status}"
+
+
+class Period(models.Model):
+    """A month of the books. Closed, its gifts cannot change; reopening is finance's, with a
+    reason. Every close and reopen is kept (PeriodEvent)."""
+
+    month = models.DateField(unique=True, help_text="The first day of the month.")
+    closed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-month"]
+        permissions = [("reopen_period", "Can reopen a closed month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y}"
+
+
+class PeriodEvent(models.Model):
+    class Action(models.TextChoices):
+        CLOSE = "close", "Closed"
+        REOPEN = "reopen", "Reopened"
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=6, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.get_action_display()} by {self.by}"
