@@ -98,3 +98,79 @@ class PeriodEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period}: {self.get_action_display()} by {self.by}"
+
+
+class BankAccount(models.Model):
+    """A bank account whose statements are imported, with its CSV layout saved."""
+
+    name = models.CharField(max_length=100, unique=True)
+    currency = models.CharField(max_length=3)
+    # Which CSV column holds what: {"date": "Booking date", "amount": "Amount",
+    # "description": "Text", "reference": "Ref", "date_format": "%d.%m.%Y",
+    # "decimal_comma": false}
+    csv_mapping = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+
+class BankStatementImport(models.Model):
+    account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="imports")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    lines_added = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.imported_at:%Y-%m-%d})"
+
+
+class BankLine(models.Model):
+    """One line of a bank statement. Its fingerprint (date, amount, text, reference and which
+    occurrence of those it is) makes importing the same lines again add nothing."""
+
+    account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="lines")
+    statement = models.ForeignKey(BankStatementImport, on_delete=models.PROTECT,
+                                  related_name="lines")  # fmt: skip
+    booked_on = models.DateField()
+    amount = models.BigIntegerField(help_text="Minor units; money in is positive.")
+    description = models.CharField(max_length=500, blank=True)
+    reference = models.CharField(max_length=200, blank=True)
+    fingerprint = models.CharField(max_length=64)
+    match = models.ForeignKey("BankMatch", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="lines")  # fmt: skip
+
+    class Meta:
+        ordering = ["booked_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "fingerprint"], name="bank_line_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booked_on} {self.amount} {self.description[:40]}"
+
+
+class BankMatch(models.Model):
+    """Bank lines matched to what they deposit: Stripe payouts and offline deposit batches,
+    one to one, one to many or many to one; automatic (with its confidence and reason) or
+    made by a person. Who and when are kept."""
+
+    automatic = models.BooleanField()
+    confidence = models.PositiveSmallIntegerField(help_text="Percent; 100 for a person's.")
+    reason = models.CharField(max_length=300)
+    payouts = models.ManyToManyField("payments.Payout", blank=True, related_name="bank_matches")
+    batches = models.ManyToManyField("donors.GiftBatch", blank=True, related_name="bank_matches")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                           on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    matched_lines = models.JSONField(
+        default=list, blank=True, help_text="The bank lines' ids, kept when undone."
+    )
+
+    def __str__(self) -> str:
+        return f"match #{self.pk} ({self.reason})"

@@ -1,0 +1,111 @@
+"""Bank statements: imported with the account's saved mapping (again: nothing twice, a bad
+row named and nothing written), matched to payouts and deposit batches automatically with a
+confidence and a reason, or by hand; an undone match stays on file."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from donors.models import GiftBatch
+from payments.models import Payout
+from reconciliation.bank import (
+    bank_auto_match,
+    bank_match_manual,
+    bank_statement_import,
+    bank_unmatch,
+)
+from reconciliation.models import BankAccount, BankLine, BankMatch
+
+pytestmark = pytest.mark.django_db
+
+EUROPEAN = {"date": "Buchungstag", "amount": "Betrag", "description": "Verwendungszweck",
+            "reference": "Referenz", "date_format": "%d.%m.%Y", "decimal_comma": True,
+            "delimiter": ";"}  # fmt: skip
+
+
+@pytest.fixture
+def account():
+    return BankAccount.objects.create(name="Harbor Trust checking", currency="USD",
+                                      csv_mapping=EUROPEAN)  # fmt: skip
+
+
+def _csv(*rows: str) -> bytes:
+    return ("Buchungstag;Betrag;Verwendungszweck;Referenz\n" + "\n".join(rows) + "\n").encode()
+
+
+def _payout(pid, amount, day):
+    return Payout.objects.create(payout_id=pid, amount=amount, currency="USD", status="paid",
+                                 arrival_date=day, created=timezone.now())  # fmt: skip
+
+
+def _batch(ref, total, day):
+    from tests.factories import UserFactory
+
+    return GiftBatch.objects.create(
+        reference=ref, deposited_on=day, currency="USD", expected_count=1,
+        expected_total=total, status="closed", created_by=UserFactory(),
+    )  # fmt: skip
+
+
+def test_a_statement_is_read_with_the_saved_mapping_and_imported_once(account):
+    data = _csv(
+        "02.06.2026;1.234,56;STRIPE PAYOUT;po_1", "02.06.2026;-12,00;Fee;", "02.06.2026;-12,00;Fee;"
+    )  # the same line twice in the file: two lines
+    first = bank_statement_import(account=account, data=data, name="june.csv", by=None)
+    assert (first.added, first.errors) == (3, [])
+    line = BankLine.objects.get(reference="po_1")
+    assert (line.booked_on, line.amount) == (dt.date(2026, 6, 2), 123_456)
+    again = bank_statement_import(account=account, data=data, name="june-again.csv", by=None)
+    assert (again.added, again.already) == (0, 3) and BankLine.objects.count() == 3
+
+
+def test_a_bad_row_is_named_and_nothing_is_written(account):
+    report = bank_statement_import(account=account, by=None, name="bad.csv",
+                                   data=_csv("02.06.2026;10,00;ok;", "31.02.2026;5,00;x;",
+                                             "03.06.2026;zehn;y;"))  # fmt: skip
+    assert report.errors == ["line 3, Buchungstag: '31.02.2026' is not a date",
+                             "line 4, Betrag: amount 'zehn' is not a number (write it like "
+                             "1234.50)"]  # fmt: skip
+    assert not BankLine.objects.exists()
+
+
+def test_lines_match_payouts_and_batches_one_to_one_many_to_one_and_one_to_many(account):
+    june = dt.date(2026, 6, 2)
+    single = _payout("po_single", 50_000, june - dt.timedelta(days=1))
+    twin_a, twin_b = _payout("po_a", 30_000, june), _payout("po_b", 12_345, june)
+    slip = _batch("DEP-7", 25_000, june)
+    split_slip = _batch("DEP-8", 9_000, dt.date(2026, 6, 5))
+    bank_statement_import(account=account, by=None, name="june.csv", data=_csv(
+        "02.06.2026;500,00;STRIPE;", "02.06.2026;423,45;STRIPE;", "02.06.2026;250,00;DEPOSIT;",
+        "05.06.2026;40,00;DEPOSIT part 1;", "05.06.2026;50,00;DEPOSIT part 2;",
+        "06.06.2026;77,77;who is this;"))  # fmt: skip
+    assert bank_auto_match(account=account) == 4
+    by_amount = {x.amount: x.match for x in BankLine.objects.select_related("match")}
+    assert list(by_amount[50_000].payouts.all()) == [single]
+    assert by_amount[50_000].confidence == 90 and "1 days apart" in by_amount[50_000].reason
+    assert set(by_amount[42_345].payouts.all()) == {twin_a, twin_b}  # many to one
+    assert list(by_amount[25_000].batches.all()) == [slip]
+    assert by_amount[4_000] == by_amount[5_000] and list(by_amount[4_000].batches.all()) == [
+        split_slip]  # one slip banked as two lines  # fmt: skip
+    assert by_amount[7_777] is None  # for a person
+    assert bank_auto_match(account=account) == 0  # nothing twice
+
+
+def test_a_person_matches_and_unmatches_and_both_are_kept(account, finance_user):
+    bank_statement_import(account=account, by=None, name="j.csv",
+                          data=_csv("09.06.2026;77,77;wire from a sponsor;"))  # fmt: skip
+    line = BankLine.objects.get()
+    batch = _batch("DEP-9", 7_700, dt.date(2026, 6, 9))
+    with pytest.raises(ValidationError, match="must be equal"):
+        bank_match_manual(lines=[line], batches=[batch], by=finance_user)
+    payout = _payout("po_late", 7_777, dt.date(2026, 6, 1))  # outside the date window
+    match = bank_match_manual(lines=[line], payouts=[payout], by=finance_user,
+                              note="late payout, checked with Stripe")  # fmt: skip
+    assert (match.automatic, match.confidence, match.by) == (False, 100, finance_user)
+    bank_unmatch(match=match, by=finance_user)
+    line.refresh_from_db()
+    undone = BankMatch.objects.get()
+    assert line.match is None and undone.undone_by == finance_user
+    assert undone.matched_lines == [line.pk] and undone.reason.startswith("late payout")
