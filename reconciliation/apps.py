@@ -13,3 +13,8 @@ class ReconciliationConfig(AppConfig):
         signals.gift_changing.connect(
             refuse_gifts_in_closed_months, dispatch_uid="closed_months_are_closed"
         )
+        from donors.admin.gifts import GIFT_NOTES
+        from reconciliation.selectors import gift_money_trail
+
+        if gift_money_trail not in GIFT_NOTES:
+            GIFT_NOTES.append(gift_money_trail)

@@ -1,6 +1,7 @@
-"""Closing a month: once its Stripe payouts are reconciled, finance closes it, and its gifts
-can no longer be recorded, posted, voided or changed (donors asks before each write, through
-the gift_changing signal). Reopening needs the permission and a reason, both kept."""
+"""Closing a month: once its Stripe payouts are reconciled and its bank deposits matched,
+finance closes it, and its gifts can no longer be recorded, posted, voided or changed
+(donors asks before each write, through the gift_changing signal). Reopening needs the
+permission and a reason, both kept."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from payments.models import Payout
-from reconciliation.models import PayoutCheck, Period, PeriodEvent
+from reconciliation.models import BankLine, PayoutCheck, Period, PeriodEvent
 
 
 def _first_day(day: dt.date) -> dt.date:
@@ -32,6 +33,11 @@ def period_close(*, month: dt.date, by) -> Period:
     if names := list(open_ones.values_list("payout_id", flat=True)[:5]):
         raise ValidationError(f"{month:%B %Y} cannot close: payouts not reconciled yet "
                               f"({', '.join(names)}).")  # fmt: skip
+    unmatched = BankLine.objects.filter(booked_on__gte=month, booked_on__lt=_next_month(month),
+                                        amount__gt=0, match__isnull=True)  # fmt: skip
+    if count := unmatched.count():
+        raise ValidationError(f"{month:%B %Y} cannot close: {count} bank deposit"
+                              f"{'s' if count > 1 else ''} not matched yet.")  # fmt: skip
     period, _ = Period.objects.select_for_update().get_or_create(month=month)
     if not period.closed:
         period.closed = True

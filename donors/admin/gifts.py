@@ -121,6 +121,11 @@ class VoidForm(forms.Form):
     reason = forms.CharField(max_length=200, label="Why are these gifts void?")
 
 
+# What other apps say about a gift on its admin page ("Where the money is": the payout or
+# deposit it arrived in). Each entry: a function (gift) -> text; registered in their ready().
+GIFT_NOTES: list = []
+
+
 @admin.register(Gift)
 class GiftAdmin(SimpleHistoryAdmin):
     form = GiftForm
@@ -191,7 +196,13 @@ class GiftAdmin(SimpleHistoryAdmin):
         "recurring_plan",
         "created_by",
         "created_at",
+        "money_trail",
     )
+
+    @admin.display(description="Where the money is")
+    def money_trail(self, gift):
+        said = [note(gift) for note in GIFT_NOTES] if gift and gift.pk else []
+        return "; ".join(s for s in said if s) or "-"
 
     def get_fieldsets(self, request, obj=None):
         money = self.OPEN_FIELDS if _is_open(obj) else self.POSTED_FIELDS

@@ -109,3 +109,47 @@ def test_a_person_matches_and_unmatches_and_both_are_kept(account, finance_user)
     undone = BankMatch.objects.get()
     assert line.match is None and undone.undone_by == finance_user
     assert undone.matched_lines == [line.pk] and undone.reason.startswith("late payout")
+
+
+def test_a_month_with_an_unmatched_deposit_does_not_close(account, finance_user):
+    from reconciliation.periods import period_close
+
+    bank_statement_import(account=account, by=None, name="j.csv",
+                          data=_csv("09.06.2026;77,77;unknown wire;"))  # fmt: skip
+    with pytest.raises(ValidationError, match="1 bank deposit not matched yet"):
+        period_close(month=dt.date(2026, 6, 1), by=finance_user)
+    period_close(month=dt.date(2026, 5, 1), by=finance_user)  # May has nothing open
+
+
+def test_each_gift_shows_where_its_money_is(account, fake_stripe, admin_client_mfa):
+    from django.urls import reverse
+
+    from donors.models import Gift
+    from donors.services import batch_close, batch_open, gift_record
+    from reconciliation.services import payouts_sync
+    from tests.factories import FundFactory, UserFactory
+    from tests.reconciliation import payout_world as w
+
+    ch, txn = w.charge(fake_stripe.world, 5_000)
+    online = w.recorded(ch).gift
+    payout = w.pay_out(fake_stripe.world, [txn])
+    payouts_sync()
+    clerk = UserFactory()
+    batch = batch_open(reference="DEP-11", deposited_on=dt.date(2026, 6, 9), currency="USD",
+                       expected_count=1, expected_total=2_000, by=clerk)  # fmt: skip
+    entered = Gift(donor=online.donor, amount=2_000, currency="USD", batch=batch,
+                   received_on=dt.date(2026, 6, 9), method="cheque")  # fmt: skip
+    cheque = gift_record(gift=entered, split=[(FundFactory(), 2_000)], by=clerk)
+    batch_close(batch=batch, by=clerk)
+
+    def trail(gift):
+        page = admin_client_mfa.get(reverse("admin:donors_gift_change", args=[gift.pk]))
+        return page.content.decode()
+
+    said = trail(online)
+    assert f"Stripe payout {payout['id']} (reconciled) · not yet seen in the bank" in said
+    assert "deposit DEP-11" in trail(cheque) and "not yet matched to the bank" in trail(cheque)
+    bank_statement_import(account=account, by=None, name="j.csv",
+                          data=_csv("10.06.2026;20,00;DEPOSIT DEP-11;"))  # fmt: skip
+    bank_auto_match(account=account)
+    assert "in the bank 2026-06-10 (reconciled)" in trail(cheque)
