@@ -35,6 +35,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sponsorships.instalment": ("change", "view"),  # write-offs, invoices
         "sponsorships.disbursement": ("add", "view"),
         "reconciliation.period": ("add", "change", "view", "reopen"),
+        "reconciliation.bankaccount": ("add", "change", "view"),
+        "reconciliation.bankline": ("change", "view"),  # change = match and unmatch
     },
     FUNDRAISING: {
         "donors.donor": ("add", "change", "view", "merge"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from payments.models import Payout
 
@@ -29,6 +29,12 @@ def workbench(request):
 @permission_required("payments.view_payout", raise_exception=True)
 def payout_page(request, pk: int):
     payout = get_object_or_404(Payout.objects.select_related("reconciliation"), pk=pk)
+    if request.method == "POST" and request.user.has_perm("reconciliation.change_period"):
+        # "Check again": after a missing gift, refund or dispute has been recorded.
+        from reconciliation.services import payout_reconcile
+
+        payout_reconcile(payout=payout)
+        return redirect("payout_page", pk=payout.pk)
     lines = payout.lines.select_related("payment__gift__donor", "refund", "dispute")
     return render(request, "reconciliation/payout.html", {"payout": payout, "lines": lines})
 
@@ -57,3 +63,78 @@ def journal_download(request):
     response = HttpResponse(journal_csv(postings), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="journal-{start}-{end}.csv"'
     return response
+
+
+@permission_required("reconciliation.view_bankline", raise_exception=True)
+def bank_lines(request):
+    """Bank deposits not matched yet, each with the payouts and deposit batches of the same
+    amount near its date; finance matches one with a click (or unmatches a match)."""
+    import datetime as dt
+
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from donors.models import GiftBatch
+    from reconciliation.bank import bank_match_manual, bank_unmatch
+    from reconciliation.models import BankLine, BankMatch
+
+    if request.method == "POST":
+        if not request.user.has_perm("reconciliation.change_bankline"):
+            raise PermissionDenied
+        try:
+            if request.FILES.get("statement"):
+                return _import_statement(request)
+            if request.POST.get("unmatch"):
+                bank_unmatch(match=get_object_or_404(BankMatch, pk=request.POST["unmatch"]),
+                             by=request.user)  # fmt: skip
+            else:
+                line = get_object_or_404(BankLine, pk=request.POST.get("line"))
+                payouts = Payout.objects.filter(pk=request.POST.get("payout") or 0)
+                batches = GiftBatch.objects.filter(pk=request.POST.get("batch") or 0)
+                bank_match_manual(lines=[line], payouts=list(payouts), batches=list(batches),
+                                  by=request.user)  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        return redirect("bank_lines")
+    open_lines = list(BankLine.objects.filter(match__isnull=True, amount__gt=0)
+                      .select_related("account")[:100])  # fmt: skip
+    week = dt.timedelta(days=7)
+    for line in open_lines:
+        near = {"amount": line.amount}
+        line.payouts = Payout.objects.filter(
+            arrival_date__range=(line.booked_on - week, line.booked_on + week), **near
+        ).exclude(bank_matches__undone_at__isnull=True, bank_matches__isnull=False)[:5]
+        line.batches = GiftBatch.objects.filter(
+            deposited_on__range=(line.booked_on - week, line.booked_on + week),
+            expected_total=line.amount,
+        ).exclude(bank_matches__undone_at__isnull=True, bank_matches__isnull=False)[:5]
+    matches = BankMatch.objects.filter(undone_at__isnull=True).prefetch_related(
+        "lines", "payouts", "batches").order_by("-at")[:50]  # fmt: skip
+    from reconciliation.models import BankAccount
+
+    return render(request, "reconciliation/bank_lines.html",
+                  {"open_lines": open_lines, "matches": matches,
+                   "accounts": BankAccount.objects.order_by("name")})  # fmt: skip
+
+
+def _import_statement(request):
+    """A statement uploaded on the bank page: imported with its account's layout, then the
+    automatic matching runs. Bad rows are listed; nothing is written then."""
+    from django.contrib import messages
+
+    from reconciliation.bank import bank_auto_match, bank_statement_import
+    from reconciliation.models import BankAccount
+
+    account = get_object_or_404(BankAccount, pk=request.POST.get("account"))
+    upload = request.FILES["statement"]
+    report = bank_statement_import(account=account, data=upload.read(), name=upload.name,
+                                   by=request.user)  # fmt: skip
+    if report.errors:
+        for error in report.errors[:20]:
+            messages.error(request, f"{upload.name}: {error}")
+        messages.error(request, "Nothing was imported.")
+    else:
+        matched = bank_auto_match(account=account)
+        messages.success(request, f"{report.added} lines imported ({report.already} already "
+                                  f"there); {matched} matches made.")  # fmt: skip
+    return redirect("bank_lines")

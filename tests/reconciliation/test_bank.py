@@ -153,3 +153,23 @@ def test_each_gift_shows_where_its_money_is(account, fake_stripe, admin_client_m
                           data=_csv("10.06.2026;20,00;DEPOSIT DEP-11;"))  # fmt: skip
     bank_auto_match(account=account)
     assert "in the bank 2026-06-10 (reconciled)" in trail(cheque)
+
+
+def test_finance_imports_a_statement_and_matches_a_line_by_hand_on_the_bank_page(
+    account, finance_client
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    late = _payout("po_late", 7_777, dt.date(2026, 6, 4))  # five days off: not automatic
+    upload = SimpleUploadedFile("june.csv", _csv("09.06.2026;77,77;STRIPE;"))
+    finance_client.post(reverse("bank_lines"), {"account": account.pk, "statement": upload})
+    page = finance_client.get(reverse("bank_lines")).content.decode()
+    assert "1 lines imported (0 already there); 0 matches made" in page
+    assert f"payout {late.payout_id}" in page  # offered as a candidate
+    line = BankLine.objects.get()
+    finance_client.post(reverse("bank_lines"), {"line": line.pk, "payout": late.pk})
+    line.refresh_from_db()
+    assert line.match.by is not None and not line.match.automatic
+    page = finance_client.get(reverse("bank_lines")).content.decode()
+    assert "Every deposit is matched" in page and f"payout {late.payout_id} (" not in page
