@@ -49,8 +49,7 @@ def _amount(text: str, currency: str, *, decimal_comma: bool) -> int:
     return -minor if negative else minor
 
 
-def bank_statement_import(*, account: BankAccount, data: bytes, name: str, by) -> BankImportReport:
-    """Read every row with the account's mapping; a bad row is named and nothing is written."""
+def _read_csv(account: BankAccount, data: bytes, name: str, report: BankImportReport) -> list:
     mapping = account.csv_mapping
     missing = [k for k in ("date", "amount") if not mapping.get(k)]
     if missing:
@@ -64,7 +63,7 @@ def bank_statement_import(*, account: BankAccount, data: bytes, name: str, by) -
               if mapping.get(k) and mapping[k] not in (reader.fieldnames or [])]  # fmt: skip
     if absent:
         raise ValidationError(f"{name}: no column {', '.join(repr(a) for a in absent)}.")
-    report, parsed, seen = BankImportReport(), [], Counter()
+    rows = []
     for line_no, row in enumerate(reader, start=2):
         report.rows += 1
         try:
@@ -82,12 +81,63 @@ def bank_statement_import(*, account: BankAccount, data: bytes, name: str, by) -
             continue
         description = (row.get(mapping.get("description") or "", "") or "").strip()[:500]
         reference = (row.get(mapping.get("reference") or "", "") or "").strip()[:200]
+        rows.append((booked, amount, description, reference))
+    return rows
+
+
+def _read_camt053(account: BankAccount, data: bytes, report: BankImportReport) -> list:
+    """ISO 20022 camt.053 (the statement most European banks export): one row per entry
+    (Ntry), credits positive, debits negative, in the account's currency only."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise ValidationError(f"The CAMT file is not well-formed XML: {exc}.") from exc
+    rows = []
+    for n, entry in enumerate(root.iterfind(".//{*}Stmt/{*}Ntry"), start=1):
+        report.rows += 1
+        where = f"entry {n}"
+        amount_node = entry.find("{*}Amt")
+        day = entry.findtext("{*}BookgDt/{*}Dt") or entry.findtext("{*}BookgDt/{*}DtTm")
+        if amount_node is None or not day:
+            report.errors.append(f"{where}: no amount or booking date")
+            continue
+        if amount_node.get("Ccy") != account.currency:
+            report.errors.append(f"{where}: in {amount_node.get('Ccy')}, the account is in "
+                                 f"{account.currency}")  # fmt: skip
+            continue
+        try:
+            amount = parse_amount(amount_node.text or "", account.currency)
+            booked = dt.date.fromisoformat(day[:10])
+        except ValueError as exc:
+            report.errors.append(f"{where}: {exc}")
+            continue
+        if entry.findtext("{*}CdtDbtInd") == "DBIT":
+            amount = -amount
+        description = " ".join((x.text or "").strip() for x in entry.iterfind(".//{*}Ustrd")) or (
+            entry.findtext("{*}AddtlNtryInf") or ""
+        )
+        reference = entry.findtext("{*}AcctSvcrRef") or entry.findtext("{*}NtryRef") or ""
+        rows.append((booked, amount, description.strip()[:500], reference.strip()[:200]))
+    return rows
+
+
+def bank_statement_import(*, account: BankAccount, data: bytes, name: str, by) -> BankImportReport:
+    """Read every row (CSV with the account's mapping, or camt.053 XML); a bad row is named
+    and nothing is written. Lines already imported are not imported again."""
+    report = BankImportReport()
+    is_xml = data.lstrip()[:1] == b"<"
+    rows = (_read_camt053(account, data, report) if is_xml
+            else _read_csv(account, data, name, report))  # fmt: skip
+    if report.errors:
+        return report
+    parsed, seen = [], Counter()
+    for booked, amount, description, reference in rows:
         key = (booked.isoformat(), amount, description, reference)
         seen[key] += 1  # the same line twice in one file is two lines
         fingerprint = hashlib.sha256(repr((*key, seen[key])).encode()).hexdigest()
         parsed.append((booked, amount, description, reference, fingerprint))
-    if report.errors:
-        return report
     with transaction.atomic():
         have = set(BankLine.objects.filter(account=account, fingerprint__in=[p[4] for p in parsed])
                    .values_list("fingerprint", flat=True))  # fmt: skip

@@ -173,3 +173,26 @@ def test_finance_imports_a_statement_and_matches_a_line_by_hand_on_the_bank_page
     assert line.match.by is not None and not line.match.automatic
     page = finance_client.get(reverse("bank_lines")).content.decode()
     assert "Every deposit is matched" in page and f"payout {late.payout_id} (" not in page
+
+
+CAMT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt>
+<Ntry><Amt Ccy="USD">423.45</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-06-02</Dt></BookgDt>
+<AcctSvcrRef>BANK-1</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>STRIPE PAYOUT</Ustrd></RmtInf>
+</TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="USD">12.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><BookgDt><Dt>2026-06-03</Dt></BookgDt>
+<AddtlNtryInf>Account fee</AddtlNtryInf></Ntry>
+</Stmt></BkToCstmrStmt></Document>"""
+
+
+def test_a_camt053_statement_is_imported_once(account):
+    first = bank_statement_import(account=account, data=CAMT.encode(), name="june.xml", by=None)
+    assert (first.added, first.errors) == (2, [])
+    lines = {x.amount: x for x in BankLine.objects.all()}
+    assert lines[42_345].reference == "BANK-1" and lines[42_345].description == "STRIPE PAYOUT"
+    assert lines[-1_200].description == "Account fee"
+    again = bank_statement_import(account=account, data=CAMT.encode(), name="j.xml", by=None)
+    assert again.added == 0
+    euros = CAMT.replace('Ccy="USD">12.00', 'Ccy="EUR">12.00')
+    bad = bank_statement_import(account=account, data=euros.encode(), name="x.xml", by=None)
+    assert bad.errors == ["entry 2: in EUR, the account is in USD"]
