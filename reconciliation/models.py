@@ -39,6 +39,10 @@ class PayoutLine(models.Model):
                                on_delete=models.PROTECT, related_name="payout_lines")  # fmt: skip
     dispute = models.ForeignKey("payments.Dispute", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="payout_lines")  # fmt: skip
+    sponsor_payment = models.ForeignKey(
+        "sponsorships.SponsorPayment", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="payout_lines",
+    )  # fmt: skip
     problem = models.CharField(max_length=300, blank=True, help_text="Empty: matched.")
 
     class Meta:

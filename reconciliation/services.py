@@ -21,6 +21,7 @@ from payments.handlers import payout_upsert
 from payments.models import Dispute, Payment, Payout, Refund
 from payments.stripe_api import as_dict, object_id, stripe_client
 from reconciliation.models import PayoutCheck, PayoutLine
+from sponsorships.models import SponsorPayment
 
 PAGE = 100
 
@@ -100,10 +101,14 @@ def payouts_sync(
 def payout_reconcile(*, payout: Payout) -> PayoutCheck:
     """Match every line and say what does not fit, in a fixed number of queries."""
     lines = PayoutLine.objects.filter(payout=payout)
-    lines.update(problem="", payment=None, refund=None, dispute=None)
+    lines.update(problem="", payment=None, refund=None, dispute=None, sponsor_payment=None)
     charges = lines.filter(kind=PayoutLine.Kind.CHARGE)
     charges.update(payment=Subquery(
         Payment.objects.filter(charge_id=OuterRef("source_id")).values("pk")[:1]
+    ))  # fmt: skip
+    # A sponsor's instalment paid on a Stripe invoice is a charge too.
+    charges.filter(payment__isnull=True).update(sponsor_payment=Subquery(
+        SponsorPayment.objects.filter(stripe_charge_id=OuterRef("source_id")).values("pk")[:1]
     ))  # fmt: skip
     lines.filter(kind=PayoutLine.Kind.REFUND).update(refund=Subquery(
         Refund.objects.filter(refund_id=OuterRef("source_id")).values("pk")[:1]
@@ -112,7 +117,9 @@ def payout_reconcile(*, payout: Payout) -> PayoutCheck:
         Dispute.objects.filter(dispute_id=OuterRef("source_id")).values("pk")[:1]
     ))  # fmt: skip
     # What cannot be matched, and why (the first reason that applies is kept).
-    charges.filter(payment__isnull=True).update(problem="no gift for this charge")
+    charges.filter(payment__isnull=True, sponsor_payment__isnull=True).update(
+        problem="no gift or sponsor payment for this charge"
+    )
     lines.filter(kind=PayoutLine.Kind.REFUND, refund__isnull=True).update(
         problem="no refund recorded for this refund"
     )
@@ -125,6 +132,11 @@ def payout_reconcile(*, payout: Payout) -> PayoutCheck:
             Payment.objects.filter(pk=OuterRef("payment_id")).values("amount")[:1]
         )
     ).update(problem="amount differs from the gift's payment")
+    charges.filter(sponsor_payment__isnull=False, problem="").exclude(
+        source_amount=Subquery(
+            SponsorPayment.objects.filter(pk=OuterRef("sponsor_payment_id")).values("amount")[:1]
+        )
+    ).update(problem="amount differs from the sponsor's payment")
     elsewhere = PayoutLine.objects.filter(payment_id=OuterRef("payment_id")).exclude(payout=payout)
     charges.filter(payment__isnull=False, problem="").filter(
         payment_id__in=Subquery(elsewhere.values("payment_id"))

@@ -35,7 +35,9 @@ def payout_page(request, pk: int):
 
         payout_reconcile(payout=payout)
         return redirect("payout_page", pk=payout.pk)
-    lines = payout.lines.select_related("payment__gift__donor", "refund", "dispute")
+    lines = payout.lines.select_related(
+        "payment__gift__donor", "refund", "dispute", "sponsor_payment__sponsor"
+    )
     return render(request, "reconciliation/payout.html", {"payout": payout, "lines": lines})
 
 

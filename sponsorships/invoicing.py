@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from backoffice.money import money_label
 from payments.services import PaymentProviderError
-from payments.stripe_api import as_dict, stripe_client
+from payments.stripe_api import as_dict, object_id, stripe_client
 from sponsorships.models import Instalment, Sponsor, SponsorPayment
 from sponsorships.services import payment_record
 
@@ -119,6 +119,7 @@ def invoice_paid(invoice: dict) -> str:
     )  # fmt: skip
     share = min(amount, instalment.open_amount)
     payment = payment_record(
+        stripe_charge_id=_charge_of(invoice),
         sponsor=sponsor, amount=amount, currency=currency, received_on=received_on,
         method=SponsorPayment.Method.STRIPE, reference=invoice["id"], by=None,
         apply_to=[(instalment, share)] if share else [],
@@ -127,6 +128,21 @@ def invoice_paid(invoice: dict) -> str:
     if payment.credit:
         said += f", {money_label(payment.credit, currency)} held as credit"
     return said
+
+
+def _charge_of(invoice: dict) -> str:
+    """The charge that paid an invoice: `charge` on API versions before 2025-03, else the
+    charge of the payment in `payments` (when Stripe sent it)."""
+    if invoice.get("charge"):
+        return object_id(invoice["charge"])
+    for line in (invoice.get("payments") or {}).get("data") or []:
+        payment = line.get("payment") or {}
+        if payment.get("charge"):
+            return object_id(payment["charge"])
+        intent = payment.get("payment_intent")
+        if isinstance(intent, dict) and intent.get("latest_charge"):
+            return object_id(intent["latest_charge"])
+    return ""
 
 
 def invoice_status_changed(invoice: dict) -> str:

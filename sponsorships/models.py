@@ -227,6 +227,8 @@ class SponsorPayment(models.Model):
     received_on = models.DateField()
     method = models.CharField(max_length=8, choices=Method.choices)
     reference = models.CharField(max_length=120, blank=True)
+    # For a Stripe invoice payment: the charge, so the payout's line finds this payment.
+    stripe_charge_id = models.CharField(max_length=100, blank=True, db_index=True)
     applied_amount = models.PositiveBigIntegerField(default=0, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

@@ -87,6 +87,7 @@ def payment_record(
     by,
     reference: str = "",
     apply_to: Sequence[tuple[Instalment, int]] | None = None,
+    stripe_charge_id: str = "",
 ) -> SponsorPayment:
     """Record money received from a sponsor and apply it: to the given instalments and
     amounts, or else to the sponsor's open instalments in that currency, oldest first.
@@ -96,7 +97,8 @@ def payment_record(
         raise ValidationError({"amount": "A payment is more than zero."})
     payment = changed_by(
         SponsorPayment(sponsor=sponsor, amount=amount, currency=currency, received_on=received_on,
-                       method=method, reference=reference.strip(), recorded_by=by),
+                       method=method, reference=reference.strip(), recorded_by=by,
+                       stripe_charge_id=stripe_charge_id),
         by,
     )  # fmt: skip
     payment.full_clean()

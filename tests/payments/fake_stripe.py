@@ -185,8 +185,12 @@ def pay_invoice(world: StripeWorld, invoice_id: str, amount: int | None = None) 
     """The sponsor pays on the hosted page: the invoice as Stripe then has it."""
     invoice = world.objects[invoice_id]
     paid = invoice["amount_due"] if amount is None else amount
+    charge = world.new_id("ch")
     invoice.update(status="paid", amount_paid=paid, amount_remaining=0,
-                   status_transitions={"paid_at": world.tick()})  # fmt: skip
+                   status_transitions={"paid_at": world.tick()},
+                   payments={"object": "list", "data": [{
+                       "object": "invoice_payment", "amount_paid": paid,
+                       "payment": {"type": "charge", "charge": charge}}]})  # fmt: skip
     return invoice
 
 

@@ -69,7 +69,7 @@ def test_reconciliation_finds_exactly_the_planted_mismatches(fake_stripe, plan, 
         ch, txn = w.charge(world, amount)
         txns.append(txn)
         if kind == "no_gift":
-            planted[txn["id"]] = "no gift for this charge"
+            planted[txn["id"]] = "no gift or sponsor payment for this charge"
             continue
         payment = w.recorded(ch, amount=amount + 1 if kind == "wrong_amount" else None)
         if kind == "wrong_amount":
@@ -156,4 +156,22 @@ def test_the_workbench_lists_payouts_by_status_and_shows_a_payouts_exceptions(
     assert bad["id"] in listing and good["id"] not in listing and "1 exception" in listing
     page = finance_client.get(reverse("payout_page", args=[Payout.objects.get(
         payout_id=bad["id"]).pk])).content.decode()  # fmt: skip
-    assert "no gift for this charge" in page and stray["id"] in page
+    assert "no gift or sponsor payment for this charge" in page and stray["id"] in page
+
+
+def test_a_sponsors_stripe_invoice_payment_in_a_payout_is_matched(fake_stripe):
+    import datetime as dt
+
+    from sponsorships.services import payment_record
+    from tests.factories import agreement
+
+    deal = agreement(amount=1_000_000)
+    ch, txn = w.charge(fake_stripe.world, 250_000)
+    sponsor_paid = payment_record(sponsor=deal.sponsor, amount=250_000, currency="USD",
+                                  received_on=dt.date(2026, 2, 1), method="stripe",
+                                  reference="in_1", stripe_charge_id=ch["id"], by=None)  # fmt: skip
+    w.pay_out(fake_stripe.world, [txn])
+    payouts_sync()
+    line = PayoutLine.objects.get(kind="charge")
+    assert line.sponsor_payment == sponsor_paid and line.problem == ""
+    assert Payout.objects.get().reconciliation.status == "reconciled"

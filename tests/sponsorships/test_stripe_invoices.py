@@ -57,6 +57,8 @@ def test_invoice_paid_records_the_payment_once_and_settles_the_instalment(
     assert (first.paid_amount, first.state, first.invoice_status) == (250_000, "settled", "paid")
     payment = SponsorPayment.objects.get()
     assert (payment.method, payment.reference, payment.amount) == ("stripe", paid["id"], 250_000)
+    charge = paid["payments"]["data"][0]["payment"]["charge"]
+    assert payment.stripe_charge_id == charge  # so the payout's line finds this payment
     assert agreement_balance(deal)["outstanding"] == 750_000
 
 
