@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import secrets
 import time
 from decimal import Decimal
+
+import stripe
 
 from payments.stripe_api import API_VERSION
 
@@ -232,6 +235,8 @@ class StripeWorld:
             "payment_intent": charge["payment_intent"], "status": "succeeded",
             "reason": reason, "created": self.tick(), "balance_transaction": self.new_id("txn"),
         })  # fmt: skip
+        self._ledger(refund["balance_transaction"], "refund", -amount, 0, charge["currency"],
+                     refund["id"])  # fmt: skip
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         charge.setdefault("refunds", {"object": "list", "data": []})["data"].append(refund)
@@ -246,6 +251,9 @@ class StripeWorld:
             "evidence_details": {"due_by": self.clock + 7 * 86400},
             "balance_transactions": [{"id": self.new_id("txn"), "amount": -charge["amount"]}],
         })  # fmt: skip
+        withdrawn = dispute["balance_transactions"][0]
+        self._ledger(withdrawn["id"], "adjustment", withdrawn["amount"], self.DISPUTE_FEE,
+                     charge["currency"], dispute["id"])  # fmt: skip
         charge["disputed"] = True
         return dispute, [
             self.event("charge.dispute.created", dispute),
@@ -256,11 +264,36 @@ class StripeWorld:
         dispute["status"] = "won" if won else "lost"
         events = []
         if won:
-            dispute["balance_transactions"].append(
-                {"id": self.new_id("txn"), "amount": dispute["amount"]}
-            )
+            reinstated = {"id": self.new_id("txn"), "amount": dispute["amount"]}
+            dispute["balance_transactions"].append(reinstated)
+            self._ledger(reinstated["id"], "adjustment", dispute["amount"], -self.DISPUTE_FEE,
+                         dispute["currency"], dispute["id"])  # fmt: skip
             events.append(self.event("charge.dispute.funds_reinstated", dispute))
         events.append(self.event("charge.dispute.closed", dispute))
+        return events
+
+    DISPUTE_FEE = 1500  # what Stripe charges for a dispute (given back when it is won)
+
+    def _ledger(self, txn_id: str, type_: str, amount: int, fee: int, currency: str,
+                source: str) -> dict:  # fmt: skip
+        """A balance transaction (money in or out of the Stripe balance), kept for payouts."""
+        return self.put({
+            "id": txn_id, "object": "balance_transaction", "type": type_, "amount": amount,
+            "fee": fee, "net": amount - fee, "currency": currency, "source": source,
+            "status": "available", "created": self.clock, "exchange_rate": None,
+        })  # fmt: skip
+
+    def payout_available(self, *, currency: str) -> list[dict]:
+        """Pay out everything in the balance not paid out yet: the payout's lines are those
+        balance transactions, and it adds up to their net, as Stripe's automatic payouts."""
+        lines = [o for o in self.objects.values() if o.get("object") == "balance_transaction"
+                 and o["currency"] == currency and not o.get("payout")]  # fmt: skip
+        events = self.payout(amount=sum(t["net"] for t in lines), currency=currency)
+        payout = events[0]["data"]["object"]
+        for txn in lines:
+            txn["payout"] = payout["id"]
+        self._ledger(self.new_id("txn"), "payout", -payout["amount"], 0, currency,
+                     payout["id"])["payout"] = payout["id"]  # fmt: skip
         return events
 
     def payout(self, *, amount: int, currency: str) -> list[dict]:
@@ -272,3 +305,60 @@ class StripeWorld:
         })  # fmt: skip
         return [self.event("payout.paid", payout),
                 self.event("payout.reconciliation_completed", payout)]  # fmt: skip
+
+
+def list_page(found: list[dict], params: dict, url: str) -> dict:
+    """One page of a Stripe list, after `starting_after`, `limit` long."""
+    start = 0
+    if after := params.get("starting_after"):
+        start = next(i for i, o in enumerate(found) if o["id"] == after) + 1
+    limit = int(params.get("limit") or 10)
+    data = found[start : start + limit]
+    return {"object": "list", "data": data, "has_more": start + limit < len(found), "url": url}
+
+
+class WorldHTTPClient(stripe.HTTPClient):
+    """The demo's read-only Stripe: answers the SDK's GETs for payouts and their balance
+    transactions from a StripeWorld, so `stripe_simulate` can sync and reconcile the payout
+    it played without a Stripe account. (The tests' fake in tests/payments does more.)"""
+
+    name = "stripe-world"
+
+    def __init__(self, world: StripeWorld):
+        super().__init__()
+        self.world = world
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        from urllib.parse import parse_qsl, urlsplit
+
+        parts = urlsplit(url)
+        params: dict = {}
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if key.startswith("expand["):
+                params.setdefault("expand", []).append(value)
+            else:
+                params[key] = value
+        found = self.answer(method.lower(), parts.path, params)
+        if found is None:
+            body = {"error": {"type": "invalid_request_error", "message": f"No {parts.path}"}}
+            return json.dumps(body), 404, {}
+        return json.dumps(found), 200, {}
+
+    def answer(self, method: str, path: str, params: dict) -> dict | None:
+        objects = self.world.objects.values()
+        if method == "get" and path == "/v1/payouts":
+            payouts = sorted((o for o in objects if o.get("object") == "payout"),
+                             key=lambda o: (-o["created"], o["id"]))  # fmt: skip
+            return list_page(payouts, params, path)
+        if method == "get" and path == "/v1/balance_transactions":
+            lines = [o for o in objects if o.get("object") == "balance_transaction"
+                     and o.get("payout") == params.get("payout")]  # fmt: skip
+            page = list_page(lines, params, path)
+            if "data.source" in params.get("expand", []):
+                page["data"] = [{**t, "source": self.world.objects.get(t["source"], t["source"])}
+                                for t in page["data"]]  # fmt: skip
+            return page
+        return None
+
+    def close(self):
+        pass

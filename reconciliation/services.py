@@ -78,10 +78,11 @@ def payout_lines_sync(*, payout: Payout, api=None) -> int:
 
 
 def payouts_sync(
-    *, since: dt.date | None = None, progress: Callable[[int], None] | None = None
+    *, since: dt.date | None = None, progress: Callable[[int], None] | None = None, api=None
 ) -> SyncReport:
-    """Fetch payouts (created since `since`), their lines, and reconcile each."""
-    api = stripe_client().v1
+    """Fetch payouts (created since `since`), their lines, and reconcile each. `api`: a
+    StripeClient's v1 (the demo passes one that reads its simulated world)."""
+    api = api or stripe_client().v1
     params: dict = {"limit": PAGE}
     if since:
         start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)

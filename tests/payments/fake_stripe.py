@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 
-from payments.simulation import StripeWorld
+from payments.simulation import StripeWorld, list_page
 
 
 @dataclass
@@ -132,12 +132,12 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
         if method == "get" and path == "/v1/payouts":
             found = sorted((o for o in world.objects.values() if o.get("object") == "payout"),
                            key=lambda o: (-o["created"], o["id"]))  # fmt: skip
-            return _ok(_page(found, params, "/v1/payouts"))
+            return _ok(list_page(found, params, "/v1/payouts"))
         if method == "get" and path == "/v1/balance_transactions":
             found = [o for o in world.objects.values()
                      if o.get("object") == "balance_transaction"
                      and o.get("payout") == params.get("payout")]  # fmt: skip
-            page = _page(found, params, "/v1/balance_transactions")
+            page = list_page(found, params, "/v1/balance_transactions")
             if "data.source" in (params.get("expand") or []):
                 page["data"] = [{**t, "source": world.objects.get(t["source"], t["source"])}
                                 if isinstance(t.get("source"), str) else t
@@ -157,16 +157,6 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
 
     def close(self):
         pass
-
-
-def _page(found: list[dict], params: dict, url: str) -> dict:
-    """One page of a Stripe list, after `starting_after`, `limit` long."""
-    start = 0
-    if after := params.get("starting_after"):
-        start = next(i for i, o in enumerate(found) if o["id"] == after) + 1
-    limit = int(params.get("limit") or 10)
-    data = found[start : start + limit]
-    return {"object": "list", "data": data, "has_more": start + limit < len(found), "url": url}
 
 
 def _new_invoice(world: StripeWorld, params: dict) -> dict:

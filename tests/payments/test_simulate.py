@@ -1,5 +1,6 @@
 """`manage.py stripe_simulate` plays a whole story into a running server's endpoint."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -28,6 +29,25 @@ def test_the_simulated_story_lands_in_the_books(live_server, settings, offline):
     stolen = Gift.objects.get(amount=25000)
     assert stolen.refunded_amount == 25000 and Dispute.objects.get().status == "lost"
     assert Payout.objects.get().status == "paid"
+    # The demo's payout, synced from the simulated world, is made of exactly these gifts,
+    # refund and dispute, and reconciles to the cent.
+    payout = Payout.objects.get()
+    assert payout.reconciliation.status == "reconciled", payout.reconciliation.exceptions
+    kinds = sorted(payout.lines.values_list("kind", flat=True))
+    assert kinds == ["charge"] * 4 + ["dispute", "payout", "refund"]
+    assert "reconciled (see /reconciliation/)" in out.getvalue()
+    from django.utils import timezone
+
+    from reconciliation.journal import journal, unbalanced
+    from reconciliation.services import payout_reconcile
+
+    today = timezone.localdate()
+    postings = journal(start=today - dt.timedelta(days=40), end=today + dt.timedelta(days=40))
+    assert postings and unbalanced(postings) == []
+    # A wrong amount planted in our books shows as one exception with its reason.
+    one_off.payment.__class__.objects.filter(pk=one_off.payment.pk).update(amount=4_999)
+    check = payout_reconcile(payout=payout)
+    assert [e["reason"] for e in check.exceptions] == ["amount differs from the gift's payment"]
 
 
 @pytest.mark.django_db

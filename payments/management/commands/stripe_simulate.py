@@ -53,6 +53,33 @@ class Command(BaseCommand):
             f"Sent {len(events)} events to {url}: all accepted. The task worker books them; "
             "see Gifts and /admin/payments/stripeevent/."
         )
+        self._reconcile(world)
+
+    def _reconcile(self, world: StripeWorld) -> None:
+        """Once the worker has booked the events, sync the payout with its lines from the
+        simulated world (as `sync_payouts` does from Stripe) and reconcile it."""
+        import time
+
+        from payments.models import StripeEvent
+        from payments.simulation import WorldHTTPClient
+        from payments.stripe_api import API_VERSION
+        from reconciliation.services import payouts_sync
+
+        pending = StripeEvent.objects.filter(
+            status__in=[StripeEvent.Status.RECEIVED, StripeEvent.Status.WAITING]
+        )
+        deadline = time.monotonic() + 60
+        while pending.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if pending.exists():
+            self.stdout.write("The worker has not booked every event yet: reconcile later.")
+            return
+        api = stripe.StripeClient("sk_simulated", http_client=WorldHTTPClient(world),
+                                  stripe_version=API_VERSION).v1  # fmt: skip
+        report = payouts_sync(api=api)
+        for payout_id, status in report.checked.items():
+            self.stdout.write(f"Payout {payout_id}: {report.lines_added} lines, {status} "
+                              "(see /reconciliation/).")  # fmt: skip
 
     def _story(self, world: StripeWorld, campaign: Campaign, fund: Fund) -> list[dict]:
         def donation(amount, frequency, ref=""):
@@ -83,7 +110,7 @@ class Command(BaseCommand):
         dispute, opened = world.dispute(stolen_charge)
         events += opened + world.close_dispute(dispute, won=False)
         # Stripe pays the week's money out to the bank.
-        events += world.payout(amount=5000 + 1500 * 2 - 2000, currency="usd")
+        events += world.payout_available(currency="usd")
         return events
 
     def _post(self, url: str, event: dict, secret: str) -> int:
