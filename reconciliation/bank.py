@@ -168,7 +168,8 @@ def _confidence(line_day: dt.date, their_day: dt.date) -> int:
 def bank_auto_match(*, account: BankAccount) -> int:
     """Match what can be matched without a person; returns how many matches were made."""
     made = 0
-    unmatched = list(BankLine.objects.filter(account=account, match__isnull=True, amount__gt=0))
+    unmatched = list(BankLine.objects.filter(account=account, match__isnull=True, amount__gt=0,
+                                             is_split=False))  # fmt: skip
     taken_payouts = set(
         Payout.objects.filter(bank_matches__isnull=False).values_list("pk", flat=True)
     )
@@ -212,7 +213,8 @@ def bank_auto_match(*, account: BankAccount) -> int:
             made += 1
     # Several lines of one day that add up to one batch (a slip banked in parts).
     by_day = defaultdict(list)
-    for line in BankLine.objects.filter(account=account, match__isnull=True, amount__gt=0):
+    for line in BankLine.objects.filter(account=account, match__isnull=True, amount__gt=0,
+                                        is_split=False):  # fmt: skip
         by_day[line.booked_on].append(line)
     for day, lines in by_day.items():
         if len(lines) < 2:
@@ -245,8 +247,8 @@ def bank_match_manual(*, lines, payouts=(), batches=(), by, note: str = "") -> B
     lines = list(BankLine.objects.select_for_update().filter(pk__in=[x.pk for x in lines]))
     if not lines or not (payouts or batches):
         raise ValidationError("Choose bank lines and what they deposit.")
-    if taken := [x for x in lines if x.match_id]:
-        raise ValidationError(f"Bank line of {taken[0].booked_on} is already matched.")
+    if taken := [x for x in lines if x.match_id or x.is_split]:
+        raise ValidationError(f"Bank line of {taken[0].booked_on} is already matched or split.")
     total = sum(x.amount for x in lines)
     deposited = sum(p.amount for p in payouts) + sum(b.expected_total for b in batches)
     if total != deposited:
@@ -254,6 +256,29 @@ def bank_match_manual(*, lines, payouts=(), batches=(), by, note: str = "") -> B
                               "(minor units): they must be equal.")  # fmt: skip
     return _match(lines, payouts=list(payouts), batches=list(batches), confidence=100,
                   reason=note.strip()[:300] or "matched by hand", by=by)  # fmt: skip
+
+
+@transaction.atomic
+def bank_line_split(*, line: BankLine, amounts: list[int], by) -> list[BankLine]:
+    """Split one bank line into parts that add up to it (a deposit of a payout and a
+    cheque, say); each part is then matched on its own. The line stays, marked split."""
+    line = BankLine.objects.select_for_update().get(pk=line.pk)
+    if line.match_id or line.is_split:
+        raise ValidationError("Only a line that is neither matched nor split can be split.")
+    if len(amounts) < 2 or any(a == 0 for a in amounts) or sum(amounts) != line.amount:
+        raise ValidationError(
+            f"The parts must be two or more, none zero, and add up to {line.amount} "
+            f"(minor units); they add up to {sum(amounts)}."
+        )
+    parts = BankLine.objects.bulk_create([
+        BankLine(account=line.account, statement=line.statement, booked_on=line.booked_on,
+                 amount=amount, description=line.description, reference=line.reference,
+                 fingerprint=f"{line.fingerprint[:56]}-part{n}", split_from=line)
+        for n, amount in enumerate(amounts, 1)
+    ])  # fmt: skip
+    line.is_split = True
+    line.save(update_fields=["is_split"])
+    return parts
 
 
 @transaction.atomic

@@ -145,6 +145,10 @@ class BankLine(models.Model):
     fingerprint = models.CharField(max_length=64)
     match = models.ForeignKey("BankMatch", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="lines")  # fmt: skip
+    # A line split by a person (one deposit of two things): its parts are matched instead.
+    split_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="parts")  # fmt: skip
+    is_split = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["booked_on", "id"]

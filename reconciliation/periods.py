@@ -34,7 +34,8 @@ def period_close(*, month: dt.date, by) -> Period:
         raise ValidationError(f"{month:%B %Y} cannot close: payouts not reconciled yet "
                               f"({', '.join(names)}).")  # fmt: skip
     unmatched = BankLine.objects.filter(booked_on__gte=month, booked_on__lt=_next_month(month),
-                                        amount__gt=0, match__isnull=True)  # fmt: skip
+                                        amount__gt=0, match__isnull=True,
+                                        is_split=False)  # fmt: skip
     if count := unmatched.count():
         raise ValidationError(f"{month:%B %Y} cannot close: {count} bank deposit"
                               f"{'s' if count > 1 else ''} not matched yet.")  # fmt: skip

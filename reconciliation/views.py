@@ -77,7 +77,7 @@ def bank_lines(request):
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from donors.models import GiftBatch
-    from reconciliation.bank import bank_match_manual, bank_unmatch
+    from reconciliation.bank import bank_line_split, bank_match_manual, bank_unmatch
     from reconciliation.models import BankLine, BankMatch
 
     if request.method == "POST":
@@ -86,7 +86,18 @@ def bank_lines(request):
         try:
             if request.FILES.get("statement"):
                 return _import_statement(request)
-            if request.POST.get("unmatch"):
+            if request.POST.get("split"):
+                from backoffice.money import parse_amount
+
+                line = get_object_or_404(BankLine.objects.select_related("account"),
+                                         pk=request.POST["split"])  # fmt: skip
+                try:
+                    amounts = [parse_amount(x, line.account.currency)
+                               for x in request.POST.get("parts", "").split()]  # fmt: skip
+                except ValueError as exc:
+                    raise ValidationError(str(exc)) from exc
+                bank_line_split(line=line, amounts=amounts, by=request.user)
+            elif request.POST.get("unmatch"):
                 bank_unmatch(match=get_object_or_404(BankMatch, pk=request.POST["unmatch"]),
                              by=request.user)  # fmt: skip
             else:
@@ -98,7 +109,7 @@ def bank_lines(request):
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         return redirect("bank_lines")
-    open_lines = list(BankLine.objects.filter(match__isnull=True, amount__gt=0)
+    open_lines = list(BankLine.objects.filter(match__isnull=True, amount__gt=0, is_split=False)
                       .select_related("account")[:100])  # fmt: skip
     week = dt.timedelta(days=7)
     for line in open_lines:

@@ -196,3 +196,23 @@ def test_a_camt053_statement_is_imported_once(account):
     euros = CAMT.replace('Ccy="USD">12.00', 'Ccy="EUR">12.00')
     bad = bank_statement_import(account=account, data=euros.encode(), name="x.xml", by=None)
     assert bad.errors == ["entry 2: in EUR, the account is in USD"]
+
+
+def test_a_line_is_split_and_each_part_matched_on_its_own(account, finance_client):
+    from django.urls import reverse
+
+    payout = _payout("po_x", 30_000, dt.date(2026, 6, 2))
+    slip = _batch("DEP-12", 12_345, dt.date(2026, 6, 2))
+    bank_statement_import(account=account, by=None, name="j.csv",
+                          data=_csv("02.06.2026;423,45;STRIPE + CHEQUES;"))  # fmt: skip
+    line = BankLine.objects.get()
+    assert bank_auto_match(account=account) == 0  # no single payout or batch is 423.45
+    page = finance_client.post(reverse("bank_lines"), {"split": line.pk, "parts": "300.00 100.00"},
+                               follow=True)  # fmt: skip
+    assert "add up to 42345" in page.content.decode()  # refused: 400.00 is not 423.45
+    finance_client.post(reverse("bank_lines"), {"split": line.pk, "parts": "300.00 123.45"})
+    line.refresh_from_db()
+    assert line.is_split and sorted(p.amount for p in line.parts.all()) == [12_345, 30_000]
+    assert bank_auto_match(account=account) == 2  # each part finds its own
+    assert {p.match.payouts.first() or p.match.batches.first() for p in line.parts.all()} == {
+        payout, slip}  # fmt: skip
