@@ -175,3 +175,20 @@ def test_a_sponsors_stripe_invoice_payment_in_a_payout_is_matched(fake_stripe):
     line = PayoutLine.objects.get(kind="charge")
     assert line.sponsor_payment == sponsor_paid and line.problem == ""
     assert Payout.objects.get().reconciliation.status == "reconciled"
+
+
+def test_a_converted_charge_keeps_its_rate_and_both_amounts(fake_stripe):
+    world = fake_stripe.world
+    ch, txn = w.charge(world, 10_000, currency="eur")  # the donor paid EUR 100.00
+    txn.update(currency="usd", amount=10_850, fee=345, net=10_505, exchange_rate=1.085)
+    w.recorded(ch)
+    w.pay_out(world, [txn])
+    payouts_sync()
+    line = PayoutLine.objects.get(kind="charge")
+    assert (line.amount, line.currency, line.net) == (10_850, "USD", 10_505)
+    assert (line.source_amount, line.source_currency, line.exchange_rate) == (
+        10_000,
+        "EUR",
+        "1.085",
+    )
+    assert Payout.objects.get().reconciliation.status == "reconciled"
