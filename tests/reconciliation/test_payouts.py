@@ -192,3 +192,25 @@ def test_a_converted_charge_keeps_its_rate_and_both_amounts(fake_stripe):
         "1.085",
     )
     assert Payout.objects.get().reconciliation.status == "reconciled"
+
+
+def test_check_again_after_the_missing_gift_is_recorded_and_the_task_syncs(
+    fake_stripe, finance_client
+):
+    from django.urls import reverse
+
+    from reconciliation.tasks import sync_payouts
+
+    world = fake_stripe.world
+    ch, txn = w.charge(world, 4_200)
+    w.pay_out(world, [txn])
+    result = sync_payouts.enqueue()  # the daily task (immediate backend in tests)
+    assert result.return_value == {"payouts": 1, "lines_added": 2}
+    payout = Payout.objects.get()
+    assert payout.reconciliation.status == "exceptions"
+    w.recorded(ch)  # finance records the gift that was missing
+    page = finance_client.get(reverse("payout_page", args=[payout.pk])).content.decode()
+    assert 'accesskey="c"' in page and "Check again" in page
+    finance_client.post(reverse("payout_page", args=[payout.pk]))
+    payout.refresh_from_db()
+    assert payout.reconciliation.status == "reconciled"
