@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 
-from payments.simulation import StripeWorld, list_page
+from payments.simulation import StripeWorld, WorldHTTPClient
 
 
 @dataclass
@@ -129,20 +129,8 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
             invoice.update(status="open", amount_remaining=invoice["amount_due"],
                            hosted_invoice_url=page)  # fmt: skip
             return _ok(invoice)
-        if method == "get" and path == "/v1/payouts":
-            found = sorted((o for o in world.objects.values() if o.get("object") == "payout"),
-                           key=lambda o: (-o["created"], o["id"]))  # fmt: skip
-            return _ok(list_page(found, params, "/v1/payouts"))
-        if method == "get" and path == "/v1/balance_transactions":
-            found = [o for o in world.objects.values()
-                     if o.get("object") == "balance_transaction"
-                     and o.get("payout") == params.get("payout")]  # fmt: skip
-            page = list_page(found, params, "/v1/balance_transactions")
-            if "data.source" in (params.get("expand") or []):
-                page["data"] = [{**t, "source": world.objects.get(t["source"], t["source"])}
-                                if isinstance(t.get("source"), str) else t
-                                for t in page["data"]]  # fmt: skip
-            return _ok(page)
+        if method == "get" and path in ("/v1/payouts", "/v1/balance_transactions"):
+            return _ok(WorldHTTPClient(world).answer(method, path, params))  # the demo's reads
         if method == "get" and path == "/v1/refunds":
             found = [
                 o
