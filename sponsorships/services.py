@@ -87,11 +87,13 @@ def payment_record(
     by,
     reference: str = "",
     apply_to: Sequence[tuple[Instalment, int]] | None = None,
+    pay_in_order: Sequence[Instalment] | None = None,
     stripe_charge_id: str = "",
 ) -> SponsorPayment:
     """Record money received from a sponsor and apply it: to the given instalments and
-    amounts, or else to the sponsor's open instalments in that currency, oldest first.
-    Whatever is left is the sponsor's credit (an overpayment), to apply later."""
+    amounts (`apply_to`), or to the given instalments in that order, each up to what it
+    still owes (`pay_in_order`), or else to the sponsor's open instalments in that currency,
+    oldest first. Whatever is left is the sponsor's credit (an overpayment), to apply later."""
     validate_currency(currency)
     if amount <= 0:
         raise ValidationError({"amount": "A payment is more than zero."})
@@ -103,18 +105,25 @@ def payment_record(
     )  # fmt: skip
     payment.full_clean()
     payment.save()
-    if apply_to is None:
-        left, plan = amount, []
-        for instalment in _open_instalments(sponsor, currency):
-            if left == 0:
-                break
-            share = min(left, instalment.open_amount)
-            plan.append((instalment, share))
-            left -= share
-    else:
+    if apply_to is not None:
         plan = list(apply_to)
+    else:
+        order = pay_in_order if pay_in_order else _open_instalments(sponsor, currency)
+        plan = _fill_in_order(amount, order)
     _apply(payment, plan, by=by)
     return payment
+
+
+def _fill_in_order(amount: int, instalments) -> list[tuple[Instalment, int]]:
+    """`amount` shared over the instalments in order, each up to what it still owes."""
+    left, plan = amount, []
+    for instalment in instalments:
+        if left == 0:
+            break
+        if share := min(left, instalment.open_amount):
+            plan.append((instalment, share))
+            left -= share
+    return plan
 
 
 @transaction.atomic

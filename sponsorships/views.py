@@ -164,19 +164,11 @@ def staff_invoice_pdf(request, pk: int):
 def _record_payment(request, agreement: Agreement, form: PaymentForm) -> bool:
     """The payment through the service; a refusal is shown on the form (nothing written)."""
     data = form.cleaned_data
-    plan = None
-    if data["instalments"]:  # in the order ticked, each up to what it still owes
-        left, plan = data["amount"], []
-        for instalment in data["instalments"]:
-            share = min(left, instalment.open_amount)
-            if share:
-                plan.append((instalment, share))
-                left -= share
     try:
         payment = payment_record(
             sponsor=agreement.sponsor, amount=data["amount"], currency=agreement.currency,
             received_on=data["received_on"], method=data["method"],
-            reference=data["reference"], apply_to=plan, by=request.user,
+            reference=data["reference"], pay_in_order=list(data["instalments"]), by=request.user,
         )  # fmt: skip
     except ValidationError as exc:
         form.add_error(None, exc)
