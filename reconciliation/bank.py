@@ -29,6 +29,9 @@ from payments.models import Payout
 from reconciliation.models import BankAccount, BankLine, BankMatch, BankStatementImport
 
 DATE_WINDOW = 3  # days between the bank's booking date and the payout's arrival date
+CANDIDATE_WINDOW = 7  # days around a line within which a person is offered candidates
+# A payout or batch already in a match that was not undone.
+IN_A_LIVE_MATCH = {"bank_matches__isnull": False, "bank_matches__undone_at__isnull": True}
 
 
 @dataclass
@@ -230,6 +233,30 @@ def bank_auto_match(*, account: BankAccount) -> int:
             taken_batches.add(batch.pk)
             made += 1
     return made
+
+
+def unmatched_deposits(*, limit: int = 100) -> list[BankLine]:
+    """Deposits not matched yet, each with `payouts` and `batches`: those of the same amount
+    within CANDIDATE_WINDOW days that no live match holds. Three queries in all."""
+    lines = list(BankLine.objects.filter(match__isnull=True, amount__gt=0, is_split=False)
+                 .select_related("account")[:limit])  # fmt: skip
+    if not lines:
+        return lines
+    window = dt.timedelta(days=CANDIDATE_WINDOW)
+    first, last = min(x.booked_on for x in lines) - window, max(x.booked_on for x in lines) + window
+    amounts = {x.amount for x in lines}
+    payouts = list(Payout.objects.filter(arrival_date__range=(first, last), amount__in=amounts)
+                   .exclude(**IN_A_LIVE_MATCH))  # fmt: skip
+    batches = list(GiftBatch.objects.filter(deposited_on__range=(first, last),
+                                            expected_total__in=amounts)
+                   .exclude(**IN_A_LIVE_MATCH))  # fmt: skip
+    for line in lines:
+        near = (line.booked_on - window, line.booked_on + window)
+        line.payouts = [p for p in payouts if p.amount == line.amount
+                        and near[0] <= p.arrival_date <= near[1]][:5]  # fmt: skip
+        line.batches = [b for b in batches if b.expected_total == line.amount
+                        and near[0] <= b.deposited_on <= near[1]][:5]  # fmt: skip
+    return lines
 
 
 def _match(lines, *, payouts, batches, confidence: int, reason: str, by=None) -> BankMatch:

@@ -193,3 +193,16 @@ def journal_csv(postings: list[Posting]) -> str:
             p.currency, p.memo, p.reference,
         ])  # fmt: skip
     return out.getvalue()
+
+
+def journal_export(*, start: dt.date, end: dt.date) -> tuple[str, int]:
+    """The period's journal as CSV and its number of postings; refused (ValidationError
+    naming the transactions) when it would not balance."""
+    from django.core.exceptions import ValidationError
+
+    if end < start:
+        raise ValidationError("The period ends before it starts.")
+    postings = journal(start=start, end=end)
+    if problems := unbalanced(postings):
+        raise ValidationError("The journal does not balance: " + "; ".join(problems[:10]))
+    return journal_csv(postings), len(postings)

@@ -46,10 +46,11 @@ def journal_download(request):
     """The journal for ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV (this month by default)."""
     import datetime as dt
 
+    from django.core.exceptions import ValidationError
     from django.http import HttpResponse
     from django.utils import timezone
 
-    from reconciliation.journal import journal, journal_csv, unbalanced
+    from reconciliation.journal import journal_export
 
     today = timezone.localdate()
     try:
@@ -58,11 +59,11 @@ def journal_download(request):
     except ValueError:
         return HttpResponse("from and to are dates: YYYY-MM-DD.", status=400,
                             content_type="text/plain")  # fmt: skip
-    postings = journal(start=start, end=end)
-    if problems := unbalanced(postings):
-        return HttpResponse("The journal does not balance: " + "; ".join(problems[:10]),
-                            status=409, content_type="text/plain")  # fmt: skip
-    response = HttpResponse(journal_csv(postings), content_type="text/csv")
+    try:
+        text, _ = journal_export(start=start, end=end)
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain")
+    response = HttpResponse(text, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="journal-{start}-{end}.csv"'
     return response
 
@@ -71,13 +72,17 @@ def journal_download(request):
 def bank_lines(request):
     """Bank deposits not matched yet, each with the payouts and deposit batches of the same
     amount near its date; finance matches one with a click (or unmatches a match)."""
-    import datetime as dt
 
     from django.contrib import messages
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from donors.models import GiftBatch
-    from reconciliation.bank import bank_line_split, bank_match_manual, bank_unmatch
+    from reconciliation.bank import (
+        bank_line_split,
+        bank_match_manual,
+        bank_unmatch,
+        unmatched_deposits,
+    )
     from reconciliation.models import BankLine, BankMatch
 
     if request.method == "POST":
@@ -109,18 +114,7 @@ def bank_lines(request):
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         return redirect("bank_lines")
-    open_lines = list(BankLine.objects.filter(match__isnull=True, amount__gt=0, is_split=False)
-                      .select_related("account")[:100])  # fmt: skip
-    week = dt.timedelta(days=7)
-    for line in open_lines:
-        near = {"amount": line.amount}
-        line.payouts = Payout.objects.filter(
-            arrival_date__range=(line.booked_on - week, line.booked_on + week), **near
-        ).exclude(bank_matches__undone_at__isnull=True, bank_matches__isnull=False)[:5]
-        line.batches = GiftBatch.objects.filter(
-            deposited_on__range=(line.booked_on - week, line.booked_on + week),
-            expected_total=line.amount,
-        ).exclude(bank_matches__undone_at__isnull=True, bank_matches__isnull=False)[:5]
+    open_lines = unmatched_deposits()
     matches = BankMatch.objects.filter(undone_at__isnull=True).prefetch_related(
         "lines", "payouts", "batches").order_by("-at")[:50]  # fmt: skip
     from reconciliation.models import BankAccount

@@ -2,9 +2,10 @@
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from reconciliation.journal import journal, journal_csv, unbalanced
+from reconciliation.journal import journal_export
 
 
 class Command(BaseCommand):
@@ -16,15 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--out", help="A file to write (default: standard output).")
 
     def handle(self, *args, start, end, out=None, **options):
-        if end < start:
-            raise CommandError("--to is before --from.")
-        postings = journal(start=start, end=end)
-        if problems := unbalanced(postings):
-            raise CommandError("The journal does not balance: " + "; ".join(problems[:10]))
-        text = journal_csv(postings)
+        try:
+            text, count = journal_export(start=start, end=end)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         if out:
             with open(out, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
-            self.stderr.write(f"{len(postings)} postings written to {out}.")
+            self.stderr.write(f"{count} postings written to {out}.")
         else:
             self.stdout.write(text, ending="")
