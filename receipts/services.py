@@ -232,3 +232,21 @@ def receipts_queue_delivery(*, receipt_ids: Sequence[int], resend: bool = False)
     ids = list(receipt_ids)
     if ids:
         transaction.on_commit(lambda: deliver_receipts.enqueue(ids, resend=resend))
+
+
+def receipts_issue_each(
+    *, gifts: Sequence[Gift], jurisdiction: str, by, skip_refused: bool
+) -> tuple[list[Receipt], list[str]]:
+    """A receipt per gift, each in its own transaction: (issued, refusals named by gift).
+    With `skip_refused`, gifts a rule would refuse are passed over silently (they stay on
+    the waiting list with their reason)."""
+    issued, refused = [], []
+    for gift in gifts:
+        if skip_refused and rules.problems_for(gift, jurisdiction=jurisdiction):
+            continue
+        try:
+            issued.append(receipt_issue(gifts=[gift], kind=Receipt.Kind.GIFT,
+                                        jurisdiction=jurisdiction, by=by))  # fmt: skip
+        except ValidationError as exc:
+            refused.append(f"Gift #{gift.pk}: {'; '.join(exc.messages)}")
+    return issued, refused

@@ -15,7 +15,7 @@ from backoffice.money import money_label
 from receipts import rules
 from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun
 from receipts.selectors import donor_receipts, gifts_waiting_for_receipt
-from receipts.services import receipt_issue
+from receipts.services import receipts_issue_each
 from receipts.statements import statement_run_create, statement_run_queue, statement_run_stop
 
 
@@ -109,9 +109,15 @@ def waiting_for_receipt(request):
             gifts = [get_object_or_404(waiting, pk=request.POST["gift"])]
         else:  # "issue every one that is ready", among those shown
             gifts = list(waiting[:WAITING_SHOWN])
-        issued = _issue_ready(request, gifts, org=org, one=bool(request.POST.get("gift")))
+        issued, refused = receipts_issue_each(
+            gifts=gifts, jurisdiction=org.jurisdiction, by=request.user,
+            skip_refused=not request.POST.get("gift"),
+        )  # fmt: skip
+        for refusal in refused:
+            messages.error(request, refusal)
         if issued:
-            messages.success(request, f"{len(issued)} receipts issued: {', '.join(issued)}.")
+            numbers = ", ".join(r.receipt_number for r in issued)
+            messages.success(request, f"{len(issued)} receipts issued: {numbers}.")
         return redirect("waiting_for_receipt")
     waiting = gifts_waiting_for_receipt(org=org)
     shown = list(waiting[:WAITING_SHOWN])
@@ -120,25 +126,6 @@ def waiting_for_receipt(request):
         gift.kept_text = money_label(gift.kept_amount, gift.currency)
     context = {"gifts": shown, "total": waiting.count(), "org": org}
     return render(request, "receipts/waiting.html", context)
-
-
-def _issue_ready(request, gifts, *, org: Organisation, one: bool) -> list[str]:
-    """Issue each gift's receipt in its own transaction; a refusal is named when the gift
-    was asked for alone, and otherwise the gift stays on the list with its reason."""
-    issued = []
-    for gift in gifts:
-        if not one and rules.problems_for(gift, jurisdiction=org.jurisdiction):
-            continue
-        try:
-            receipt = receipt_issue(
-                gifts=[gift], kind=Receipt.Kind.GIFT, jurisdiction=org.jurisdiction,
-                by=request.user,
-            )  # fmt: skip
-        except ValidationError as exc:
-            messages.error(request, f"Gift #{gift.pk}: {'; '.join(exc.messages)}")
-        else:
-            issued.append(receipt.receipt_number)
-    return issued
 
 
 @permission_required("receipts.view_receipt", raise_exception=True)
