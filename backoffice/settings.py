@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "receipts",
     "sponsorships",
     "reconciliation",
+    "impact",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from backoffice import views
 from donors import views as donor_views
+from impact import api as impact_api
 
 # The admin signs in through allauth, so its second-factor rules apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -29,4 +30,6 @@ urlpatterns = [
     path("", include("receipts.urls")),
     path("", include("sponsorships.urls")),
     path("", include("reconciliation.urls")),
+    path("", include("impact.urls")),
+    path("api/impact/v1/", impact_api.urlpatterns()),
 ]

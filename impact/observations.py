@@ -1,0 +1,201 @@
+"""Observations in: from the measurement system's API and from a CSV upload, through one
+service that checks every row first and then writes all of them or none.
+
+The same observation sent again (same source and external id) updates the one on record.
+A CSV row without an external id is known by its subject, metric and period instead, so
+uploading the same file twice changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from impact.models import Metric, Observation, Subject
+
+MAX_ROWS = 10_000
+VALUE_LIMIT = Decimal(10) ** 15
+CSV_COLUMNS = ("subject", "metric", "period_start", "period_end", "value", "external_id", "note")
+REQUIRED_COLUMNS = ("subject", "metric", "period_start", "period_end", "value")
+
+
+@dataclass(frozen=True)
+class ObservationIn:
+    subject: str
+    metric: str
+    period_start: dt.date
+    period_end: dt.date
+    value: Decimal
+    external_id: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 0-based index in the request; CSV messages add the header line
+    field: str
+    message: str
+
+
+class ObservationsRefused(Exception):
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("; ".join(f"item {e.row}, {e.field}: {e.message}" for e in errors[:5]))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    created: int
+    updated: int
+    observations: list[tuple[Observation, bool]]  # (observation, created)
+
+
+def check_value(value: Decimal) -> str | None:
+    """Why a value cannot be stored, or None."""
+    if not value.is_finite():
+        return "must be a finite number"
+    if abs(value) >= VALUE_LIMIT:
+        return "must be smaller than 10^15 in size"
+    if value.as_tuple().exponent < -4 and value != value.quantize(Decimal("0.0001")):
+        return "may have at most 4 decimal places"
+    return None
+
+
+def observations_record(*, items: list[ObservationIn], source: str) -> Recorded:
+    """Check every item (known subject and metric, period in order, value storable, each
+    external id once in the request), then create or update them all in one transaction.
+    Raises ObservationsRefused naming each bad item and field; nothing is written then."""
+    if len(items) > MAX_ROWS:
+        raise ObservationsRefused([RowError(MAX_ROWS, "observations",
+                                            f"at most {MAX_ROWS} in one request")])  # fmt: skip
+    subjects = {s.key: s for s in Subject.objects.filter(key__in={i.subject for i in items})}
+    metrics = {m.key: m for m in Metric.objects.filter(key__in={i.metric for i in items})}
+    errors: list[RowError] = []
+    first_seen: dict[str, int] = {}
+    for n, item in enumerate(items):
+        if item.subject not in subjects:
+            errors.append(RowError(n, "subject", f"no subject has the key {item.subject!r}"))
+        elif not subjects[item.subject].is_active:
+            errors.append(RowError(n, "subject", f"subject {item.subject!r} is archived"))
+        if item.metric not in metrics:
+            errors.append(RowError(n, "metric", f"no metric has the key {item.metric!r}"))
+        elif not metrics[item.metric].is_active:
+            errors.append(RowError(n, "metric", f"metric {item.metric!r} is archived"))
+        if item.period_end < item.period_start:
+            errors.append(RowError(n, "period_end", "the period ends before it starts"))
+        if problem := check_value(item.value):
+            errors.append(RowError(n, "value", problem))
+        if item.external_id:
+            if item.external_id in first_seen:
+                also = first_seen[item.external_id]
+                message = f"{item.external_id!r} appears twice in this request (also item {also})"
+                errors.append(RowError(n, "external_id", message))
+            first_seen.setdefault(item.external_id, n)
+    if errors:
+        raise ObservationsRefused(errors)
+
+    recorded: list[tuple[Observation, bool]] = []
+    with transaction.atomic():
+        for item in items:
+            fields = {
+                "subject": subjects[item.subject], "metric": metrics[item.metric],
+                "period_start": item.period_start, "period_end": item.period_end,
+                "value": item.value, "note": item.note,
+            }  # fmt: skip
+            if item.external_id:
+                key = {"source": source, "external_id": item.external_id}
+            else:
+                key = {"source": source, "external_id": "", "subject": fields["subject"],
+                       "metric": fields["metric"], "period_start": item.period_start,
+                       "period_end": item.period_end}  # fmt: skip
+            existing = Observation.objects.select_for_update().filter(**key).first()
+            if existing is None:
+                made = Observation.objects.create(
+                    source=source, external_id=item.external_id, **fields
+                )
+                recorded.append((made, True))
+                continue
+            for name, value in fields.items():
+                setattr(existing, name, value)
+            existing.save()
+            recorded.append((existing, False))
+    created = sum(1 for _, was_created in recorded if was_created)
+    return Recorded(created=created, updated=len(recorded) - created, observations=recorded)
+
+
+def _parse_date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text.strip())
+
+
+def parse_csv(data: bytes) -> list[tuple[int, ObservationIn]]:
+    """The rows of an upload (UTF-8, header line first). Raises ObservationsRefused naming the
+    line (as a spreadsheet numbers it: the header is line 1) and the column of each problem."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ObservationsRefused([RowError(0, "file", "is not UTF-8 text")]) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ObservationsRefused(
+            [RowError(1, "header", "missing column(s): " + ", ".join(missing))]
+        )
+    reader.fieldnames = header
+    items, errors = [], []
+    for line, row in enumerate(reader, start=2):
+        if len(items) >= MAX_ROWS:
+            errors.append(RowError(line, "file", f"at most {MAX_ROWS} rows in one upload"))
+            break
+        values = {k: (v or "").strip() for k, v in row.items() if k}
+        if not any(values.values()):
+            continue
+        parsed, bad = {}, False
+        for column in REQUIRED_COLUMNS:
+            if not values.get(column):
+                errors.append(RowError(line, column, "is empty"))
+                bad = True
+        for column in ("period_start", "period_end"):
+            if values.get(column):
+                try:
+                    parsed[column] = _parse_date(values[column])
+                except ValueError:
+                    errors.append(RowError(line, column, f"{values[column]!r} is not a date "
+                                           "(write it as YYYY-MM-DD)"))  # fmt: skip
+                    bad = True
+        if values.get("value"):
+            try:
+                parsed["value"] = Decimal(values["value"].replace(",", ""))
+            except InvalidOperation:
+                errors.append(RowError(line, "value", f"{values['value']!r} is not a number"))
+                bad = True
+        for column, limit in (("external_id", 100), ("note", 500)):
+            if len(values.get(column, "")) > limit:
+                errors.append(RowError(line, column, f"is longer than {limit} characters"))
+                bad = True
+        if not bad:
+            items.append((line, ObservationIn(
+                subject=values["subject"], metric=values["metric"],
+                period_start=parsed["period_start"], period_end=parsed["period_end"],
+                value=parsed["value"], external_id=values.get("external_id", ""),
+                note=values.get("note", ""),
+            )))  # fmt: skip
+    if errors:
+        raise ObservationsRefused(errors)
+    return items
+
+
+def observations_import_csv(*, data: bytes) -> Recorded:
+    """An upload, all rows or none; errors name the file's line numbers."""
+    lines = parse_csv(data)
+    try:
+        return observations_record(items=[item for _, item in lines], source="csv")
+    except ObservationsRefused as refused:
+        raise ObservationsRefused(
+            [RowError(lines[e.row][0] if e.row < len(lines) else e.row, e.field, e.message)
+             for e in refused.errors]
+        ) from None  # fmt: skip
