@@ -2,7 +2,8 @@
 
 - finance: records money (gifts and their splits, batches, imports, recurring plans), funds
   and their general-ledger accounts; reads donors and campaigns.
-- fundraising: donors (including merging duplicates), campaigns; reads money records.
+- fundraising: donors (including merging duplicates), campaigns, sponsors and agreements,
+  impact metrics, observations and reports (publishing them too); reads money records.
 - read-only: reads everything, changes nothing.
 
 Nobody but a superuser may delete a gift: a gift is voided, never removed.
@@ -48,10 +49,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sponsorships.tier": ("add", "change", "view"),
         "sponsorships.agreement": ("add", "change", "view"),
         "sponsorships.benefit": ("add", "change", "view"),
+        "impact.metric": ("add", "change", "view"),
+        "impact.subject": ("add", "change", "view"),
+        "impact.observation": ("add", "change", "view"),
+        "impact.integration": ("add", "change", "view"),  # change = revoke, new token
+        "impact.report": ("add", "change", "view", "publish"),
+        "impact.narrativesection": ("add", "change", "delete", "view"),
     },
     READ_ONLY: {},
 }
-VIEWABLE_APPS = ("donors", "payments", "receipts", "sponsorships", "reconciliation")
+VIEWABLE_APPS = ("donors", "payments", "receipts", "sponsorships", "reconciliation", "impact")
 
 
 def ensure_staff_groups(sender=None, apps=global_apps, **kwargs) -> None:

@@ -4,6 +4,7 @@ page and in a PDF."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -12,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 @dataclass(frozen=True)
 class Bar:
     label: str  # under the bar (shown for some bars only when there are many)
-    value: int
+    value: int | Decimal | None  # None: nothing measured (a gap, not a zero)
     title: str  # tooltip: the exact figure
 
 
@@ -22,7 +23,7 @@ def bar_chart_svg(
     """A bar chart with a labelled maximum; `title` of each bar gives its exact figure."""
     left, bottom, top = 8, 22, 16
     plot_h = height - bottom - top
-    peak = max((b.value for b in bars), default=0) or 1
+    peak = max((b.value for b in bars if b.value is not None), default=0) or 1
     step = (width - left * 2) / max(len(bars), 1)
     label_every = max(1, len(bars) // 12)
     parts = [
@@ -33,7 +34,7 @@ def bar_chart_svg(
         'stroke="#999" stroke-width="1"/>',
     ]
     for i, bar in enumerate(bars):
-        h = round(plot_h * bar.value / peak, 1)
+        h = round(float(plot_h * (bar.value or 0) / peak), 1)
         x = round(left + i * step + step * 0.1, 1)
         parts.append(
             f'<rect x="{x}" y="{round(top + plot_h - h, 1)}" width="{round(step * 0.8, 1)}" '
@@ -44,5 +45,31 @@ def bar_chart_svg(
                 f'<text x="{x}" y="{height - 6}" font-size="10" fill="#555">'
                 f"{escape(bar.label)}</text>"
             )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every interpolated text above is escaped
+
+
+def share_bars_svg(bars: list[Bar], *, caption: str, width: int = 720) -> SafeString:
+    """Horizontal bars, one per line with its label and figure written out: how a whole
+    splits (money by fund)."""
+    row, label_w, figure_w = 26, 260, 130
+    height = row * len(bars) + 8
+    peak = max((b.value or 0 for b in bars), default=0) or 1
+    plot_w = width - label_w - figure_w
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(caption)}" class="chart">',
+        f"<title>{escape(caption)}</title>",
+    ]
+    for i, bar in enumerate(bars):
+        y = 4 + i * row
+        w = round(float(plot_w * (bar.value or 0) / peak), 1)
+        parts.append(
+            f'<text x="0" y="{y + 16}" font-size="11" fill="#333">{escape(bar.label)}</text>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row - 10}" fill="#2f6f8f">'
+            f"<title>{escape(bar.title)}</title></rect>"
+            f'<text x="{label_w + w + 6}" y="{y + 16}" font-size="11" fill="#333">'
+            f"{escape(bar.title)}</text>"
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every interpolated text above is escaped

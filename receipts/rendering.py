@@ -235,13 +235,14 @@ def receipt_pdf(receipt: Receipt, *, organisation: Organisation | None = None) -
     return receipts_pdfs([receipt], organisation=organisation)[0]
 
 
-def html_to_pdf(html: str) -> bytes:
-    """A one-off document (an invoice, a letter) in the project's fonts, its files read
-    through the same fetcher: nothing outside the project."""
+def html_to_pdf(html: str, **options) -> bytes:
+    """A one-off document (an invoice, a letter, a report) in the project's fonts, its files
+    read through the same fetcher: nothing outside the project. `options` go to write_pdf
+    (e.g. pdf_variant="pdf/ua-1" for a tagged, accessible PDF)."""
     document = weasyprint.HTML(
         string=html, base_url=STATIC.as_uri() + "/", url_fetcher=ProjectFilesOnly()
     )
-    return document.write_pdf(font_config=font_config())
+    return document.write_pdf(font_config=font_config(), **options)
 
 
 def receipt_preview_html(*, gifts, jurisdiction: str, kind: str = "gift") -> str:

@@ -44,16 +44,25 @@ def test_an_observation_is_recorded_with_its_integration_as_source(client, token
 def test_the_same_external_id_updates_instead_of_adding_a_copy(client, token):
     assert _post(client, token, {"observations": [_item(value=100)]}).status_code == 200
     response = _post(client, token, {"observations": [_item(value=120)]})
-    assert response.json() == {"created": 0, "updated": 1, "observations": [
-        {"id": Observation.objects.get().pk, "external_id": "m-2026-07", "created": False}]}
+    assert response.json() == {
+        "created": 0,
+        "updated": 1,
+        "observations": [
+            {"id": Observation.objects.get().pk, "external_id": "m-2026-07", "created": False}
+        ],
+    }
     assert Observation.objects.get().value == 120
 
 
 def test_a_duplicate_external_id_in_one_request_is_refused_and_nothing_is_saved(client, token):
     response = _post(client, token, {"observations": [_item(), _item(value=3)]})
     assert response.status_code == 422
-    assert _locs(response) == [(("body", "observations", 1, "external_id"),
-                                "'m-2026-07' appears twice in this request (also item 0)")]
+    assert _locs(response) == [
+        (
+            ("body", "observations", 1, "external_id"),
+            "'m-2026-07' appears twice in this request (also item 0)",
+        )
+    ]
     assert not Observation.objects.exists()
 
 
@@ -90,8 +99,9 @@ def test_a_body_that_is_not_json_is_refused_plainly(client, token):
     ("subject", 7, "Input should be a valid string"),
 ])  # fmt: skip
 def test_wrong_types_are_refused_naming_the_field(client, token, field, bad, message):
-    response = _post(client, token, {"observations": [_item(), _item(external_id="b",
-                                                                      **{field: bad})]})
+    response = _post(
+        client, token, {"observations": [_item(), _item(external_id="b", **{field: bad})]}
+    )
     assert response.status_code == 422
     [(loc, said)] = _locs(response)
     assert loc == ("body", "observations", 1, field) and message in said
