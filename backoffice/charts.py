@@ -28,7 +28,8 @@ def bar_chart_svg(
     label_every = max(1, len(bars) // 12)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(caption)}" class="chart">',
+        f'role="img" aria-label="{escape(caption)}" class="chart" '
+        'font-family="Doc Sans, DejaVu Sans, sans-serif">',
         f"<title>{escape(caption)}</title>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - left}" y2="{top + plot_h}" '
         'stroke="#999" stroke-width="1"/>',
@@ -58,7 +59,8 @@ def share_bars_svg(bars: list[Bar], *, caption: str, width: int = 720) -> SafeSt
     plot_w = width - label_w - figure_w
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(caption)}" class="chart">',
+        f'role="img" aria-label="{escape(caption)}" class="chart" '
+        'font-family="Doc Sans, DejaVu Sans, sans-serif">',
         f"<title>{escape(caption)}</title>",
     ]
     for i, bar in enumerate(bars):

@@ -304,37 +304,57 @@ def funding_behind(subjects: list[Subject], start: dt.date, end: dt.date, *, rep
     return {line["currency"]: line["amount"] for line in _by_currency(rows)}
 
 
+def _per_unit(money: int, measure: Decimal) -> int:
+    return int((Decimal(money) / measure).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _money_words(amounts: dict[str, int]) -> str:
+    return " + ".join(format_money(a, c, "en") for c, a in sorted(amounts.items())) or "none"
+
+
 def _ratios(report: Report, subjects, outcomes, notes: _Notes) -> list[dict]:
+    """For each chosen metric with a cost label: the whole cost per unit (all money behind the
+    subjects, when it is in one currency: there are no exchange rates to add currencies up
+    honestly), and the funder's own money per unit, which says plainly it is a share."""
     start, end = report.period_start, report.period_end
     costed = {m.key: m for m in report.metrics.exclude(cost_label="")}
     wanted = [o for o in outcomes if o["key"] in costed and o["total"]
               and Decimal(o["total"]) > 0]  # fmt: skip
     if not wanted:
         return []
+    words, names = _period_words(start, end), ", ".join(s.name for s in subjects)
     pool = funding_behind(subjects, start, end)
     theirs = funding_behind(subjects, start, end, report=report)
     ratios = []
     for outcome in wanted:
-        if len(pool) != 1:
-            continue  # no money, or several currencies: no honest single figure
-        [(currency, money)] = pool.items()
-        total = Decimal(outcome["total"])
-        cost = int((Decimal(money) / total).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        share = Decimal(theirs.get(currency, 0) * 100) / Decimal(money)
-        ratios.append({
-            "key": outcome["key"], "label": costed[outcome["key"]].cost_label,
-            "currency": currency, "amount": cost, "money": money, "measure": outcome["total"],
-            "unit": outcome["unit"], "funder_money": theirs.get(currency, 0),
-            "funder_percent": format(share.quantize(Decimal("0.1"), ROUND_HALF_UP), "f"),
-            "note": notes.add(
-                f"All money received from {_period_words(start, end)} by "
-                f"{', '.join(s.name for s in subjects)} from every funder "
-                f"({format_money(money, currency, 'en')}), divided by "
-                f"{outcome['name'].lower()} in the same period ({outcome['total']}), rounded "
-                f"to the nearest minor unit. Your payments are "
-                f"{format(share.quantize(Decimal('0.1'), ROUND_HALF_UP), 'f')} % of that money."
-            ),
-        })  # fmt: skip
+        measure, label = Decimal(outcome["total"]), costed[outcome["key"]].cost_label
+        what = f"{outcome['name'].lower()} in the same period ({outcome['total']})"
+        base = {"key": outcome["key"], "measure": outcome["total"], "unit": outcome["unit"]}
+        if len(pool) == 1:
+            [(currency, money)] = pool.items()
+            ratios.append({**base, "label": label, "scope": "all", "currency": currency,
+                           "money": money, "amount": _per_unit(money, measure),
+                           "note": notes.add(
+                f"All money received from {words} for {names}, from every funder "
+                f"({_money_words(pool)}), divided by {what}; rounded to the nearest cent."
+            )})  # fmt: skip
+        else:
+            ratios.append({**base, "label": label, "scope": "all", "currency": None,
+                           "money": None, "amount": None, "note": notes.add(
+                f"Not shown: the money received from {words} for {names} came in several "
+                f"currencies ({_money_words(pool)}) and no exchange rate is recorded to add "
+                "them up." if pool else f"Not shown: no money was received for {names} from "
+                f"{words}."
+            )})  # fmt: skip
+        for currency, money in sorted(theirs.items()):
+            ratios.append({**base, "label": f"Your money per {outcome['unit'].rstrip('s')}",
+                           "scope": "yours", "currency": currency, "money": money,
+                           "amount": _per_unit(money, measure), "note": notes.add(
+                f"Your payments received from {words} and applied to {names} "
+                f"({format_money(money, currency, 'en')}), divided by {what}. Other funders' "
+                "money paid for the same outcomes: this is your share of the cost, not all "
+                "of it."
+            )})  # fmt: skip
     return ratios
 
 

@@ -66,8 +66,10 @@ def report_context(data: dict) -> dict:
     ratios = [
         {
             **r,
-            "text": format_money(r["amount"], r["currency"]),
-            "money_text": format_money(r["money"], r["currency"]),
+            "text": "not shown"
+            if r["amount"] is None
+            else format_money(r["amount"], r["currency"]),
+            "money_text": "" if r["money"] is None else format_money(r["money"], r["currency"]),
             "measure_text": _quantity(r["measure"], r["unit"]),
         }
         for r in data["ratios"]
