@@ -72,9 +72,15 @@ def observations_record(*, items: list[ObservationIn], source: str) -> Recorded:
     if len(items) > MAX_ROWS:
         raise ObservationsRefused([RowError(MAX_ROWS, "observations",
                                             f"at most {MAX_ROWS} in one request")])  # fmt: skip
+    errors: list[RowError] = []
+    for n, item in enumerate(items):  # PostgreSQL stores no NUL character: say so first
+        for name in ("subject", "metric", "external_id", "note"):
+            if "\x00" in getattr(item, name):
+                errors.append(RowError(n, name, "contains a NUL character"))
+    if errors:
+        raise ObservationsRefused(errors)
     subjects = {s.key: s for s in Subject.objects.filter(key__in={i.subject for i in items})}
     metrics = {m.key: m for m in Metric.objects.filter(key__in={i.metric for i in items})}
-    errors: list[RowError] = []
     first_seen: dict[str, int] = {}
     for n, item in enumerate(items):
         if item.subject not in subjects:
@@ -147,7 +153,11 @@ def parse_csv(data: bytes) -> list[tuple[int, ObservationIn]]:
         )
     reader.fieldnames = header
     items, errors = [], []
-    for line, row in enumerate(reader, start=2):
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ObservationsRefused([RowError(reader.line_num, "file", str(exc))]) from exc
+    for line, row in enumerate(rows, start=2):
         if len(items) >= MAX_ROWS:
             errors.append(RowError(line, "file", f"at most {MAX_ROWS} rows in one upload"))
             break

@@ -28,7 +28,7 @@ def _create(apps, schema_editor):
             f"""CREATE FUNCTION impact_version_frozen() RETURNS trigger AS $$
             BEGIN
               IF TG_OP = 'DELETE' OR {changed} OR {pdf} THEN
-                RAISE EXCEPTION '{MESSAGE}';
+                RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
               END IF;
               RETURN NEW;
             END $$ LANGUAGE plpgsql"""

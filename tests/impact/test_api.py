@@ -143,3 +143,10 @@ def test_metrics_and_subjects_are_listed_for_the_integration(client, token):
     assert [m["key"] for m in response.json()] == ["model_followers", "teens_reached"]
     response = client.get("/api/impact/v1/subjects", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert {s["key"] for s in response.json()} == {"mat", "hfma-prize"}
+
+
+def test_a_nul_character_is_refused_by_name(client, token):
+    # Found by schemathesis on PostgreSQL, which cannot store one.
+    response = _post(client, token, {"observations": [_item(note="a\x00b")]})
+    assert response.status_code == 422
+    assert _locs(response) == [(("body", "observations", 0, "note"), "contains a NUL character")]

@@ -13,7 +13,23 @@ from backoffice.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/impact/v1/openapi.json", application)
 
 
+@pytest.fixture
+def one_connection():
+    """Called straight through WSGI, Django closes the database connection after each
+    request, and with it the test's transaction; Django's own test client keeps it open
+    the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("one_connection")
 @schema.parametrize()
 @settings(
     max_examples=60,
