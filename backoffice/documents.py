@@ -27,3 +27,14 @@ def store_pdf_once(instance: models.Model, *, content: bytes, filename: str) -> 
     field.storage.delete(name)
     instance.refresh_from_db(fields=["pdf", "pdf_sha256"])
     return False
+
+
+def frozen_fields_changed(instance: models.Model) -> list[str]:
+    """The fields a save of this issued document would change, apart from its
+    MUTABLE_FIELDS (its file, when it was sent): what the model refuses to save."""
+    if instance.pk is None:
+        return []
+    before = type(instance).objects.filter(pk=instance.pk).values().first() or {}
+    return [f.attname for f in instance._meta.concrete_fields
+            if f.name not in instance.MUTABLE_FIELDS and f.attname in before
+            and before[f.attname] != getattr(instance, f.attname)]  # fmt: skip

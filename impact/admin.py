@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from backoffice.admin import ReadOnlyAdmin
 from impact.models import Integration, Metric, Observation, Report, ReportVersion, Subject
 from impact.services import integration_create, integration_revoke, integration_rotate
 
@@ -80,14 +81,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportVersion)
-class ReportVersionAdmin(admin.ModelAdmin):
+class ReportVersionAdmin(ReadOnlyAdmin):
+    """Published by the report's page; never changed."""
+
     list_display = ["title", "number", "funder_name", "published_at", "emailed_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from backoffice.documents import frozen_fields_changed
+
 key_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_.-]*$",
     "Use lower-case letters, digits, '.', '-' and '_' (e.g. teens_reached).",
@@ -273,13 +275,8 @@ class ReportVersion(models.Model):
         return f"{self.title} (version {self.number})"
 
     def save(self, *args, **kwargs):
-        if self.pk and not kwargs.get("force_insert"):
-            before = type(self).objects.filter(pk=self.pk).values().first() or {}
-            frozen = [f.attname for f in self._meta.concrete_fields
-                      if f.name not in self.MUTABLE_FIELDS]  # fmt: skip
-            changed = [n for n in frozen if n in before and before[n] != getattr(self, n)]
-            if changed:
-                raise ValidationError(f"A published report cannot change ({', '.join(changed)}).")
+        if not kwargs.get("force_insert") and (changed := frozen_fields_changed(self)):
+            raise ValidationError(f"A published report cannot change ({', '.join(changed)}).")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

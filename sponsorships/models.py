@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from backoffice.audit import audited
+from backoffice.documents import frozen_fields_changed
 from backoffice.money import money_label, validate_currency
 
 
@@ -366,15 +367,10 @@ class AcknowledgementLetter(models.Model):
         return self.amount - self.benefits_value
 
     def save(self, *args, **kwargs):
-        if self.pk and not kwargs.get("force_insert"):
-            before = type(self).objects.filter(pk=self.pk).values().first() or {}
-            frozen = [f.attname for f in self._meta.concrete_fields
-                      if f.name not in self.MUTABLE_FIELDS]  # fmt: skip
-            changed = [n for n in frozen if n in before and before[n] != getattr(self, n)]
-            if changed:
-                from django.core.exceptions import ValidationError
+        if not kwargs.get("force_insert") and (changed := frozen_fields_changed(self)):
+            from django.core.exceptions import ValidationError
 
-                raise ValidationError(f"An issued letter cannot change ({', '.join(changed)}).")
+            raise ValidationError(f"An issued letter cannot change ({', '.join(changed)}).")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -119,14 +119,8 @@ def _observed(metric_key: str, report_id: int, start, end) -> list[tuple]:
 
 
 def _expected(combine: str, report_id: int, key: str, start, end):
-    if combine == "sum":
-        value = one("""SELECT SUM(o.value) FROM impact_observation o
-            JOIN impact_metric m ON m.id = o.metric_id
-            JOIN impact_report_subjects rs ON rs.subject_id = o.subject_id AND rs.report_id = %s
-            WHERE m.key = %s AND o.period_end BETWEEN %s AND %s""",
-                    report_id, key, start, end)  # fmt: skip
-    elif combine == "max":
-        value = one("""SELECT MAX(o.value) FROM impact_observation o
+    if combine in ("sum", "max"):
+        value = one(f"""SELECT {combine.upper()}(o.value) FROM impact_observation o
             JOIN impact_metric m ON m.id = o.metric_id
             JOIN impact_report_subjects rs ON rs.subject_id = o.subject_id AND rs.report_id = %s
             WHERE m.key = %s AND o.period_end BETWEEN %s AND %s""",
