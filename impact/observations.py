@@ -13,7 +13,8 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from impact.models import Metric, Observation, Subject
 
@@ -104,31 +105,63 @@ def observations_record(*, items: list[ObservationIn], source: str) -> Recorded:
     if errors:
         raise ObservationsRefused(errors)
 
+    try:
+        return _write(items, source=source, subjects=subjects, metrics=metrics)
+    except IntegrityError:
+        # Another request added one of these external ids at the same moment; now that it
+        # is there, this one updates it.
+        return _write(items, source=source, subjects=subjects, metrics=metrics)
+
+
+UPDATED_FIELDS = ["subject", "metric", "period_start", "period_end", "value", "note",
+                  "recorded_at"]  # fmt: skip
+
+
+@transaction.atomic
+def _write(items: list[ObservationIn], *, source: str, subjects, metrics) -> Recorded:
+    """Create or update every item in a few queries: the ones on record are read (and
+    locked) at once, the new ones inserted together."""
+    by_external_id = {
+        o.external_id: o for o in Observation.objects.select_for_update().filter(
+            source=source, external_id__in=[i.external_id for i in items if i.external_id])
+    }  # fmt: skip
+    plain = [i for i in items if not i.external_id]
+    by_period = {
+        (o.subject_id, o.metric_id, o.period_start, o.period_end): o
+        for o in Observation.objects.select_for_update().filter(
+            source=source, external_id="", subject__in={subjects[i.subject] for i in plain},
+            metric__in={metrics[i.metric] for i in plain},
+            period_end__in={i.period_end for i in plain},
+        )
+    } if plain else {}  # fmt: skip
+    now = timezone.now()
+    new: list[Observation] = []
+    changed: dict[int, Observation] = {}
     recorded: list[tuple[Observation, bool]] = []
-    with transaction.atomic():
-        for item in items:
-            fields = {
-                "subject": subjects[item.subject], "metric": metrics[item.metric],
-                "period_start": item.period_start, "period_end": item.period_end,
-                "value": item.value, "note": item.note,
-            }  # fmt: skip
+    for item in items:
+        values = {
+            "subject": subjects[item.subject], "metric": metrics[item.metric],
+            "period_start": item.period_start, "period_end": item.period_end,
+            "value": item.value, "note": item.note, "recorded_at": now,
+        }  # fmt: skip
+        period = (values["subject"].pk, values["metric"].pk, item.period_start, item.period_end)
+        found = by_external_id.get(item.external_id) if item.external_id else by_period.get(period)
+        if found is None:
+            found = Observation(source=source, external_id=item.external_id, **values)
+            new.append(found)
             if item.external_id:
-                key = {"source": source, "external_id": item.external_id}
+                by_external_id[item.external_id] = found
             else:
-                key = {"source": source, "external_id": "", "subject": fields["subject"],
-                       "metric": fields["metric"], "period_start": item.period_start,
-                       "period_end": item.period_end}  # fmt: skip
-            existing = Observation.objects.select_for_update().filter(**key).first()
-            if existing is None:
-                made = Observation.objects.create(
-                    source=source, external_id=item.external_id, **fields
-                )
-                recorded.append((made, True))
-                continue
-            for name, value in fields.items():
-                setattr(existing, name, value)
-            existing.save()
-            recorded.append((existing, False))
+                by_period[period] = found  # the same row twice in a file: the last one counts
+            recorded.append((found, True))
+            continue
+        for name, value in values.items():
+            setattr(found, name, value)
+        if found.pk:
+            changed[found.pk] = found
+        recorded.append((found, False))
+    Observation.objects.bulk_create(new, batch_size=500)
+    Observation.objects.bulk_update(list(changed.values()), UPDATED_FIELDS, batch_size=500)
     created = sum(1 for _, was_created in recorded if was_created)
     return Recorded(created=created, updated=len(recorded) - created, observations=recorded)
 
