@@ -34,7 +34,7 @@ def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
     return start, following - dt.timedelta(days=1)
 
 
-def _quarters_ending(day: dt.date, count: int) -> list[tuple[int, int]]:
+def quarters_ending(day: dt.date, count: int) -> list[tuple[int, int]]:
     year, quarter = quarter_of(day)
     out = []
     for _ in range(count):
@@ -202,7 +202,7 @@ def _allocation(report: Report, giving: dict, notes: _Notes) -> dict:
 # --- outcomes ------------------------------------------------------------------------------
 
 
-def _combine(metric: Metric, rows: list[tuple[int, dt.date, int, Decimal]]) -> Decimal | None:
+def combine_values(metric: Metric, rows: list[tuple[int, dt.date, int, Decimal]]) -> Decimal | None:
     """rows: (subject id, period end, observation id, value) of one metric."""
     if not rows:
         return None
@@ -230,7 +230,7 @@ def _number(value: Decimal | None) -> str | None:
 
 def _outcomes(report: Report, subjects: list[Subject], notes: _Notes) -> list[dict]:
     start, end = report.period_start, report.period_end
-    quarters = _quarters_ending(end, TREND_QUARTERS)
+    quarters = quarters_ending(end, TREND_QUARTERS)
     trend_start = quarter_bounds(*quarters[0])[0]
     names = ", ".join(s.name for s in subjects) or "no subject"
     outcomes = []
@@ -243,18 +243,18 @@ def _outcomes(report: Report, subjects: list[Subject], notes: _Notes) -> list[di
         in_period = [r[:4] for r in observed if r[1] >= start]
         by_subject = []
         for subject in subjects:
-            value = _combine(metric, [r for r in in_period if r[0] == subject.pk])
+            value = combine_values(metric, [r for r in in_period if r[0] == subject.pk])
             if value is not None:
                 by_subject.append({"subject": subject.name, "value": _number(value)})
         trend = []
         for year, quarter in quarters:
             q_start, q_end = quarter_bounds(year, quarter)
-            value = _combine(metric, [r[:4] for r in observed if q_start <= r[1] <= q_end])
+            value = combine_values(metric, [r[:4] for r in observed if q_start <= r[1] <= q_end])
             trend.append({"label": f"Q{quarter} {year}", "value": _number(value)})
         sources = sorted({r[4] for r in observed if r[1] >= start})
         outcomes.append({
             "key": metric.key, "name": metric.name, "unit": metric.unit,
-            "combine": metric.combine, "total": _number(_combine(metric, in_period)),
+            "combine": metric.combine, "total": _number(combine_values(metric, in_period)),
             "by_subject": by_subject, "trend": trend, "observations": len(in_period),
             "note": notes.add(
                 f"{metric.method.strip()} For {names}: the {len(in_period)} observation(s) "

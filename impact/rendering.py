@@ -20,7 +20,7 @@ def _locale() -> str:
     return translation.to_locale(translation.get_language() or "en")
 
 
-def _quantity(value: str | None, unit: str = "") -> str:
+def quantity_text(value: str | None, unit: str = "") -> str:
     if value is None:
         return "not measured"
     text = format_decimal(Decimal(value), locale=_locale())
@@ -33,17 +33,17 @@ def _money_lines(lines: list[dict]) -> str:
 
 def _outcome_view(outcome: dict) -> dict:
     bars = [Bar(label=p["label"], value=Decimal(p["value"]) if p["value"] else None,
-                title=f'{p["label"]}: {_quantity(p["value"], outcome["unit"])}')
+                title=f'{p["label"]}: {quantity_text(p["value"], outcome["unit"])}')
             for p in outcome["trend"]]  # fmt: skip
     return {
         **outcome,
-        "total_text": _quantity(outcome["total"], outcome["unit"]),
+        "total_text": quantity_text(outcome["total"], outcome["unit"]),
         "subjects": [
-            {"name": s["subject"], "text": _quantity(s["value"], outcome["unit"])}
+            {"name": s["subject"], "text": quantity_text(s["value"], outcome["unit"])}
             for s in outcome["by_subject"]
         ],  # fmt: skip
         "chart": bar_chart_svg(bars, caption=f"{outcome['name']} by quarter", height=160),
-        "trend_text": [(p["label"], _quantity(p["value"])) for p in outcome["trend"]],
+        "trend_text": [(p["label"], quantity_text(p["value"])) for p in outcome["trend"]],
     }
 
 
@@ -70,7 +70,7 @@ def report_context(data: dict) -> dict:
             if r["amount"] is None
             else format_money(r["amount"], r["currency"]),
             "money_text": "" if r["money"] is None else format_money(r["money"], r["currency"]),
-            "measure_text": _quantity(r["measure"], r["unit"]),
+            "measure_text": quantity_text(r["measure"], r["unit"]),
         }
         for r in data["ratios"]
     ]

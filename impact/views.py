@@ -16,6 +16,7 @@ from impact.forms import NarrativeFormSet, ObservationUploadForm, ReportNewForm,
 from impact.models import Integration, Metric, Report, ReportVersion, Subject
 from impact.observations import ObservationsRefused, observations_import_csv
 from impact.rendering import report_body_html
+from impact.selectors import metric_trends
 from impact.services import report_create, report_publish
 
 # --- staff ---------------------------------------------------------------------------------
@@ -49,6 +50,7 @@ def overview(request):
     return render(request, "impact/overview.html", {
         "upload": upload, "metrics": metrics, "subjects": Subject.objects.select_related(
             "campaign", "fund"), "integrations": Integration.objects.all(),
+        "trends": metric_trends(),
         "drafts": [r for r in reports if not r.published][:100],
         "published": [r for r in reports if r.published][:100],
     })  # fmt: skip

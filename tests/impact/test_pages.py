@@ -57,3 +57,25 @@ def test_a_new_integration_shows_its_token_once_and_it_works(admin_client_mfa, p
     assert Integration.objects.get().revoked_at is not None
     refused = admin_client_mfa.get("/api/impact/v1/metrics", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert refused.status_code == 401
+
+
+def test_the_impact_page_charts_each_metric_by_quarter(fundraising_client, programme):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from impact.figures import quarter_bounds, quarter_of
+    from impact.observations import ObservationIn, observations_record
+
+    year, quarter = quarter_of(timezone.localdate())
+    start, end = quarter_bounds(year, quarter)
+    observations_record(items=[
+        ObservationIn(subject="mat", metric="teens_reached", period_start=start + dt.timedelta(d),
+                      period_end=start + dt.timedelta(d), value=Decimal(1000 * (d + 1)))
+        for d in (0, 1, 2)
+    ], source="csv")  # fmt: skip
+    page = fundraising_client.get("/impact/").content.decode()
+    assert "Teens reached by quarter" in page
+    assert f"Q{quarter} {year}: 6,000 teens" in page  # added up over the quarter
+    before = quarter_bounds(*quarter_of(start - dt.timedelta(days=1)))[0]
+    assert f"Q{quarter_of(before)[1]} {before.year}: not measured" in page
