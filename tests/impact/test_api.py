@@ -31,7 +31,10 @@ def _locs(response):
     return [(tuple(e["loc"]), e["msg"]) for e in response.json()["detail"]]
 
 
-def test_an_observation_is_recorded_with_its_integration_as_source(client, token):
+def test_an_observation_is_recorded_with_its_integration_as_source(token):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # a machine has no CSRF cookie: not needed
     response = _post(client, token, {"observations": [_item(value=1.25, note="launch")]})
     assert response.status_code == 200, response.content
     assert response.json()["created"] == 1
