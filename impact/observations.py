@@ -160,8 +160,12 @@ def _write(items: list[ObservationIn], *, source: str, subjects, metrics) -> Rec
         if found.pk:
             changed[found.pk] = found
         recorded.append((found, False))
+    # Rows are inserted in one order whatever the request's order, so that two requests
+    # adding the same observations wait for each other instead of deadlocking.
+    new.sort(key=lambda o: (o.external_id, o.subject.pk, o.metric.pk, o.period_start, o.period_end))
     Observation.objects.bulk_create(new, batch_size=500)
-    Observation.objects.bulk_update(list(changed.values()), UPDATED_FIELDS, batch_size=500)
+    Observation.objects.bulk_update(sorted(changed.values(), key=lambda o: o.pk), UPDATED_FIELDS,
+                                    batch_size=500)  # fmt: skip
     created = sum(1 for _, was_created in recorded if was_created)
     return Recorded(created=created, updated=len(recorded) - created, observations=recorded)
 
