@@ -66,20 +66,19 @@ def check_value(value: Decimal) -> str | None:
     return None
 
 
-def observations_record(*, items: list[ObservationIn], source: str) -> Recorded:
-    """Check every item (known subject and metric, period in order, value storable, each
-    external id once in the request), then create or update them all in one transaction.
-    Raises ObservationsRefused naming each bad item and field; nothing is written then."""
+def observations_check(items: list[ObservationIn]) -> tuple[dict, dict, list[RowError]]:
+    """What is wrong with each item (unknown or archived subject and metric, a period
+    backwards, a value that cannot be stored, an external id twice in the request), with
+    the subjects and metrics the items name, by key."""
     if len(items) > MAX_ROWS:
-        raise ObservationsRefused([RowError(MAX_ROWS, "observations",
-                                            f"at most {MAX_ROWS} in one request")])  # fmt: skip
+        return {}, {}, [RowError(MAX_ROWS, "observations", f"at most {MAX_ROWS} in one request")]
     errors: list[RowError] = []
     for n, item in enumerate(items):  # PostgreSQL stores no NUL character: say so first
         for name in ("subject", "metric", "external_id", "note"):
             if "\x00" in getattr(item, name):
                 errors.append(RowError(n, name, "contains a NUL character"))
     if errors:
-        raise ObservationsRefused(errors)
+        return {}, {}, errors
     subjects = {s.key: s for s in Subject.objects.filter(key__in={i.subject for i in items})}
     metrics = {m.key: m for m in Metric.objects.filter(key__in={i.metric for i in items})}
     first_seen: dict[str, int] = {}
@@ -102,9 +101,15 @@ def observations_record(*, items: list[ObservationIn], source: str) -> Recorded:
                 message = f"{item.external_id!r} appears twice in this request (also item {also})"
                 errors.append(RowError(n, "external_id", message))
             first_seen.setdefault(item.external_id, n)
+    return subjects, metrics, errors
+
+
+def observations_record(*, items: list[ObservationIn], source: str) -> Recorded:
+    """Check every item, then create or update them all in one transaction. Raises
+    ObservationsRefused naming each bad item and field; nothing is written then."""
+    subjects, metrics, errors = observations_check(items)
     if errors:
         raise ObservationsRefused(errors)
-
     try:
         return _write(items, source=source, subjects=subjects, metrics=metrics)
     except IntegrityError:
@@ -174,9 +179,10 @@ def _parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text.strip())
 
 
-def parse_csv(data: bytes) -> list[tuple[int, ObservationIn]]:
-    """The rows of an upload (UTF-8, header line first). Raises ObservationsRefused naming the
-    line (as a spreadsheet numbers it: the header is line 1) and the column of each problem."""
+def read_csv(data: bytes) -> tuple[list[tuple[int, ObservationIn]], list[RowError]]:
+    """The rows of an upload (UTF-8, header line first) that parse, each with its line (as a
+    spreadsheet numbers it: the header is line 1), and what is wrong with the others. A file
+    that cannot be read at all raises ObservationsRefused."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -231,18 +237,16 @@ def parse_csv(data: bytes) -> list[tuple[int, ObservationIn]]:
                 value=parsed["value"], external_id=values.get("external_id", ""),
                 note=values.get("note", ""),
             )))  # fmt: skip
-    if errors:
-        raise ObservationsRefused(errors)
-    return items
+    return items, errors
 
 
 def observations_import_csv(*, data: bytes) -> Recorded:
-    """An upload, all rows or none; errors name the file's line numbers."""
-    lines = parse_csv(data)
-    try:
-        return observations_record(items=[item for _, item in lines], source="csv")
-    except ObservationsRefused as refused:
-        raise ObservationsRefused(
-            [RowError(lines[e.row][0] if e.row < len(lines) else e.row, e.field, e.message)
-             for e in refused.errors]
-        ) from None  # fmt: skip
+    """An upload, all rows or none. Every problem of every line is named at once: the rows
+    that parse are also checked against the subjects and metrics."""
+    lines, errors = read_csv(data)
+    checked = observations_check([item for _, item in lines])[2]
+    errors += [RowError(lines[e.row][0] if e.row < len(lines) else e.row, e.field, e.message)
+               for e in checked]  # fmt: skip
+    if errors:
+        raise ObservationsRefused(sorted(errors, key=lambda e: e.row))
+    return observations_record(items=[item for _, item in lines], source="csv")
