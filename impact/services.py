@@ -145,8 +145,8 @@ def report_publish(*, report: Report, by=None) -> ReportVersion:
     return version
 
 
-def report_recipients(version: ReportVersion) -> list[str]:
-    report = version.report
+def report_recipients(report: Report) -> list[str]:
+    """Who is e-mailed a published version: the sponsor's contacts, or the donor."""
     if report.sponsor_id:
         return sorted(set(report.sponsor.contacts.values_list("email", flat=True)))
     return [report.donor.email] if report.donor.email else []
@@ -162,7 +162,7 @@ def report_deliver(*, version: ReportVersion) -> ReportVersion:
         pdf = report_pdf(title=version.title, body_html=version.html)
         store_pdf_once(version, content=pdf, filename=f"impact-report-{version.report_id}-"
                        f"v{version.number}.pdf")  # fmt: skip
-    to = report_recipients(version)
+    to = report_recipients(version.report)
     if version.emailed_at or not to:
         return version
     # Claimed before sending: two workers at once send one e-mail, not two.

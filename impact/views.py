@@ -17,7 +17,7 @@ from impact.models import Integration, Metric, Report, ReportVersion, Subject
 from impact.observations import ObservationsRefused, observations_import_csv
 from impact.rendering import report_body_html
 from impact.selectors import metric_trends
-from impact.services import report_create, report_publish
+from impact.services import report_create, report_publish, report_recipients
 
 # --- staff ---------------------------------------------------------------------------------
 
@@ -82,7 +82,7 @@ def report_page(request, pk: int):
     preview = report_body_html(report_figures(report))
     return render(request, "impact/report.html", {
         "report": report, "scope": scope, "narrative": narrative, "preview": preview,
-        "versions": report.versions.order_by("-number"),
+        "versions": report.versions.order_by("-number"), "recipients": report_recipients(report),
     })  # fmt: skip
 
 

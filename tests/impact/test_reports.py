@@ -245,6 +245,7 @@ def test_staff_make_edit_and_publish_a_report_from_the_pages(
     assert response.url == reverse("impact_report", args=[report.pk])
     page = client.get(response.url).content.decode()
     assert "150,000 teens" in page and "Cost per teen reached" in page
+    assert "e-mails its PDF to ops@harbor.example" in page
     section = report.sections.get()
     form = {
         "title": "Our quarter together", "metrics": [m.pk for m in report.metrics.all()],
