@@ -113,3 +113,18 @@ def donor_gifts(*, donor_id: int):
         .prefetch_related("allocations__fund")
         .order_by("-received_on", "-id")
     )
+
+
+def campaigns_related(campaign_ids: set[int], *, upwards: bool) -> set[int]:
+    """The campaigns with, upwards, the campaigns they belong to (an appeal's campaign, and
+    so on), or, downwards, all their appeals: money for an appeal is money for its campaign."""
+    found, frontier = set(campaign_ids), set(campaign_ids)
+    while frontier:
+        if upwards:
+            step = Campaign.objects.filter(pk__in=frontier, parent__isnull=False)
+            frontier = set(step.values_list("parent_id", flat=True)) - found
+        else:
+            step = Campaign.objects.filter(parent_id__in=frontier)
+            frontier = set(step.values_list("id", flat=True)) - found
+        found |= frontier
+    return found

@@ -15,7 +15,8 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from backoffice.money import format_money
-from donors.models import Campaign, Gift, GiftAllocation
+from donors.models import Gift, GiftAllocation
+from donors.selectors import campaigns_related
 from impact.models import Metric, Observation, Report, Subject
 from impact.narrative import markdown_to_html
 from sponsorships.models import Agreement, Instalment, PaymentApplication, SponsorPayment
@@ -266,25 +267,12 @@ def _outcomes(report: Report, subjects: list[Subject], notes: _Notes) -> list[di
     return outcomes
 
 
-def _campaigns_within(campaign_ids: set[int]) -> set[int]:
-    """The campaigns and all their appeals (money given to an appeal is money for its
-    campaign)."""
-    found, frontier = set(campaign_ids), set(campaign_ids)
-    while frontier:
-        frontier = (
-            set(Campaign.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
-            - found
-        )
-        found |= frontier
-    return found
-
-
 def funding_behind(subjects: list[Subject], start: dt.date, end: dt.date, *, report=None):
     """Money received from `start` to `end` by the subjects' funds and campaigns, from every
     funder or (with `report`) from its funder only, by currency; each gift or payment counted
     once: a gift for a subject's campaign whole, otherwise its share in a subject's fund."""
     funds = {s.fund_id for s in subjects if s.fund_id}
-    campaigns = _campaigns_within({s.campaign_id for s in subjects if s.campaign_id})
+    campaigns = campaigns_related({s.campaign_id for s in subjects if s.campaign_id}, upwards=False)
     gifts = Gift.objects.filter(status=Gift.Status.POSTED).filter(_span("received_on", start, end))
     applied = PaymentApplication.objects.filter(_span("payment__received_on", start, end))
     if report is not None:

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.documents import store_pdf_once
-from donors.models import Campaign, Gift, GiftAllocation
+from donors.models import Gift, GiftAllocation
+from donors.selectors import campaigns_related
 from impact.figures import quarter_bounds, quarter_of, report_figures
 from impact.models import Integration, Metric, NarrativeSection, Report, ReportVersion, Subject
 from impact.rendering import report_body_html, report_pdf
@@ -56,21 +57,6 @@ def integration_revoke(*, integration: Integration) -> Integration:
 # --- reports -------------------------------------------------------------------------------
 
 
-def _ancestors(campaign_ids: set[int]) -> set[int]:
-    found, frontier = set(campaign_ids), set(campaign_ids)
-    while frontier:
-        frontier = (
-            set(
-                Campaign.objects.filter(pk__in=frontier, parent__isnull=False).values_list(
-                    "parent_id", flat=True
-                )
-            )
-            - found
-        )
-        found |= frontier
-    return found
-
-
 def subjects_funded_by(*, sponsor=None, donor=None, start: dt.date, end: dt.date):
     """The subjects whose fund or campaign (or a campaign an appeal belongs to) the funder's
     agreements running in the period, or its gifts in the period, went to."""
@@ -86,7 +72,7 @@ def subjects_funded_by(*, sponsor=None, donor=None, start: dt.date, end: dt.date
                     .values_list("fund_id", flat=True))  # fmt: skip
         campaigns = set(gifts.exclude(campaign=None).values_list("campaign_id", flat=True))
     return Subject.objects.filter(is_active=True).filter(
-        Q(fund_id__in=funds) | Q(campaign_id__in=_ancestors(campaigns))
+        Q(fund_id__in=funds) | Q(campaign_id__in=campaigns_related(campaigns, upwards=True))
     )
 
 
