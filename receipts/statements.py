@@ -86,12 +86,14 @@ def statement_run_execute(
     issued: list[int] = []
     try:
         for i, donor_id in enumerate(donor_ids, 1):
-            if i % CHUNK == 1 and i > 1 and _stop_requested(run):
-                run.status = StatementRun.Status.STOPPED
-                break
+            if i % CHUNK == 1:
+                if i > 1 and _stop_requested(run):
+                    run.status = StatementRun.Status.STOPPED
+                    break
+                chunk = _donors_with_gifts(run, donor_ids[i - 1 : i - 1 + CHUNK])
             # receipt_issue is one short transaction: a run killed after it keeps this
             # donor's statement, and other writers (workers drawing) get the database between.
-            if receipt := _statement_for(run, donor_id):
+            if receipt := _statement_for(run, *chunk[donor_id]):
                 issued.append(receipt.pk)
             run.done = i
             if i % CHUNK == 0 or i == len(donor_ids):
@@ -150,12 +152,20 @@ def _skip(run: StatementRun, donor: Donor, reason: str) -> None:
     run.skipped.append({"donor": donor.pk, "name": donor.display_name, "reason": reason})
 
 
-def _statement_for(run: StatementRun, donor_id: int) -> Receipt | None:
+def _donors_with_gifts(run: StatementRun, donor_ids: list[int]) -> dict[int, tuple]:
+    """Each donor of a chunk with their eligible gifts, read in two queries (receipt_issue
+    checks the gifts again under its lock)."""
+    donors = Donor.objects.in_bulk(donor_ids)
+    gifts: dict[int, list[Gift]] = {pk: [] for pk in donor_ids}
+    eligible = eligible_gifts(year=run.year, jurisdiction=run.jurisdiction)
+    for gift in eligible.filter(donor_id__in=donor_ids).order_by("received_on", "pk"):
+        gift.donor = donors[gift.donor_id]
+        gifts[gift.donor_id].append(gift)
+    return {pk: (donors[pk], gifts[pk]) for pk in donor_ids}
+
+
+def _statement_for(run: StatementRun, donor: Donor, gifts: list[Gift]) -> Receipt | None:
     """The donor's statement, issued (None when skipped or in a dry run)."""
-    donor = Donor.objects.get(pk=donor_id)
-    gifts = list(
-        eligible_gifts(year=run.year, jurisdiction=run.jurisdiction).filter(donor_id=donor_id)
-    )
     if not gifts:
         _skip(run, donor, "nothing eligible (covered since the run began)")
         return None
@@ -165,18 +175,21 @@ def _statement_for(run: StatementRun, donor_id: int) -> Receipt | None:
     except ValidationError as exc:
         _skip(run, donor, "; ".join(exc.messages))
         return None
+    receipt = None
+    if not run.dry_run:
+        summary = run.lists_all_gifts
+        try:
+            receipt = receipt_issue(
+                gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
+                by=run.created_by, deliver=False,
+                already_receipted=_already_receipted(run, donor, gifts) if summary else None,
+            )  # fmt: skip
+        except ValidationError as exc:  # a gift receipted or refunded since the chunk was read
+            _skip(run, donor, "; ".join(exc.messages))
+            return None
+    run.issued += 1
     if not donor.email:
         _skip(run, donor, "no e-mail address: issued, to be posted or downloaded")
     elif not donor.receipts_by_email:
         _skip(run, donor, "opted out of e-mail: issued, to be posted")
-    if run.dry_run:
-        run.issued += 1
-        return None
-    summary = run.lists_all_gifts
-    receipt = receipt_issue(
-        gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
-        by=run.created_by, deliver=False,
-        already_receipted=_already_receipted(run, donor, gifts) if summary else None,
-    )  # fmt: skip
-    run.issued += 1
     return receipt

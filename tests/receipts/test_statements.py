@@ -201,3 +201,29 @@ def test_fundraising_staff_cannot_start_a_run(fundraising_client):
         reverse("statement_runs"), {"year": "2025", "jurisdiction": "CA"}
     )
     assert answer.status_code == 403
+
+
+def test_a_gift_receipted_while_the_run_is_on_its_chunk_is_skipped_and_the_run_goes_on():
+    """The run reads a chunk of donors and gifts at once; another writer may receipt one
+    of those gifts before the run reaches its donor. The run skips that donor, saying why."""
+    from django.db.models.signals import post_save
+
+    people = _gifts(donors=3, each=1)
+    gift = people[1].gifts.get()
+
+    def meanwhile(sender, instance, created, **kwargs):
+        if created and instance.donor_id == people[0].pk:
+            post_save.disconnect(meanwhile, sender=Receipt)
+            receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None, deliver=False)
+
+    post_save.connect(meanwhile, sender=Receipt)
+    try:
+        run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    finally:
+        post_save.disconnect(meanwhile, sender=Receipt)
+    assert (run.status, run.issued) == ("done", 2)
+    statements = Receipt.objects.filter(kind="statement")
+    assert sorted(statements.values_list("donor", flat=True)) == [people[0].pk, people[2].pk]
+    ((skipped),) = run.skipped
+    assert skipped["donor"] == people[1].pk
+    assert f"Gift #{gift.pk} is already on a receipt in force" in skipped["reason"]
