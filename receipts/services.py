@@ -4,10 +4,11 @@ issuers never share a number."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -180,17 +181,28 @@ def receipts_deliver(*, receipt_ids: Sequence[int], resend: bool = False) -> lis
         .order_by("pk")
     )
     receipts_render(receipts=receipts)
-    return [_send(receipt, resend=resend) for receipt in receipts]
+    sent = Receipt.objects.filter(pk__in=receipt_ids, delivery_status=Receipt.Delivery.SENT)
+    skip = set() if resend else set(sent.values_list("pk", flat=True))  # sent meanwhile
+    # One connection (one SMTP session) for the batch. If it cannot open, each message
+    # tries again as it is sent, and fails with the reason kept on its receipt.
+    connection = get_connection()
+    with contextlib.suppress(Exception):
+        connection.open()
+    try:
+        return [
+            receipt if receipt.pk in skip else _send(receipt, connection=connection)
+            for receipt in receipts
+        ]
+    finally:
+        with contextlib.suppress(Exception):  # the messages are sent: their status stands
+            connection.close()
 
 
 def receipt_deliver(*, receipt: Receipt, resend: bool = False) -> Receipt:
     return receipts_deliver(receipt_ids=[receipt.pk], resend=resend)[0]
 
 
-def _send(receipt: Receipt, *, resend: bool) -> Receipt:
-    current = Receipt.objects.filter(pk=receipt.pk).values_list("delivery_status", flat=True)
-    if current.get() == Receipt.Delivery.SENT and not resend:
-        return receipt  # sent meanwhile (a retry that overlapped this batch)
+def _send(receipt: Receipt, *, connection) -> Receipt:
     if not receipt.donor_email:
         return receipt  # nothing to send to: the donor downloads it from their page
     language = receipt.language if receipt.language in ("en", "fr") else "en"
@@ -198,7 +210,9 @@ def _send(receipt: Receipt, *, resend: bool) -> Receipt:
         context = {"receipt": receipt, "language": language}
         subject = render_to_string("receipts/email/subject.txt", context).strip()
         body = render_to_string("receipts/email/body.txt", context)
-    message = EmailMessage(subject=subject, body=body, to=[receipt.donor_email])
+    message = EmailMessage(
+        subject=subject, body=body, to=[receipt.donor_email], connection=connection
+    )
     receipt.pdf.open("rb")
     try:
         message.attach(f"{receipt.receipt_number}.pdf", receipt.pdf.read(), "application/pdf")
