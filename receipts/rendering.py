@@ -75,17 +75,19 @@ class _ReceiptHTML(weasyprint.HTML):
 
 
 def _qr_png(text: str) -> str:
-    """A PNG of the code, 4 pixels a module (WeasyPrint lays an SVG out several times
-    slower). The mask is set: choosing the best of eight costs three times the rest, for a
-    code that scans either way. The modules go to Pillow as bytes, not drawn one by one."""
+    """A PNG of the code, one grey pixel a module, drawn without smoothing (CSS
+    image-rendering: pixelated, which WeasyPrint writes as /Interpolate false): sharp at any
+    size, and WeasyPrint embeds a grey PNG as it is, where it would convert a 1-bit one to
+    RGB and encode it twice more. (It lays an SVG out several times slower.) The mask is
+    set: choosing the best of eight costs three times the rest, for a code that scans
+    either way. The modules go to Pillow as bytes, not drawn one by one."""
     code = qrcode.QRCode(border=1, mask_pattern=0)
     code.add_data(text)
     matrix = code.get_matrix()
     size = len(matrix)
     pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
-    image = Image.frombytes("L", (size, size), pixels).resize((size * 4, size * 4), Image.NEAREST)
     buffer = io.BytesIO()
-    image.convert("1").save(buffer, format="PNG")
+    Image.frombytes("L", (size, size), pixels).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 

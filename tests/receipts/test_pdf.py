@@ -189,3 +189,21 @@ def test_the_signature_and_logo_are_checked_images_and_drawn_on_the_receipt(
     validate_receipt_image(org.signature.file)
     with_images = PdfReader(io.BytesIO(receipt_pdf(_ca_receipt(amount=20_000)))).pages[0].images
     assert len(with_images) == without + 2  # the QR code, then the logo and the signature
+
+
+def test_the_qr_code_on_the_receipt_scans_as_its_verification_address(org):
+    import pikepdf
+    import zxingcpp
+    from PIL import Image, ImageOps
+
+    from receipts.rendering import verification_url
+
+    receipt = _ca_receipt(amount=10_000)
+    pdf = pikepdf.open(io.BytesIO(receipt_pdf(receipt)))
+    ((_, raw),) = pdf.pages[0].get_images().items()
+    assert raw.Interpolate is False  # sharp module edges at any zoom, not smoothed grey
+    image = pikepdf.PdfImage(raw).as_pil_image()
+    size = image.width * 8  # as a phone's camera would see it: large, with a quiet zone
+    image = ImageOps.expand(image.resize((size, size), Image.NEAREST), border=40, fill=255)
+    (found,) = zxingcpp.read_barcodes(image)
+    assert found.text == verification_url(receipt)
