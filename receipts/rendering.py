@@ -199,6 +199,21 @@ def receipts_pdfs(receipts: Sequence[Receipt], *, organisation: Organisation | N
     PDF/A-3b (fonts subset once, every object serialised once), and cut into one file per
     receipt with its own data (receipts.pdfa). A receipt runs over several pages if it must.
     """
+    document, pages_of, data = receipts_laid_out(receipts, organisation=organisation)
+    document.metadata.title = "Receipts"
+    batch = document.write_pdf(pdf_variant="pdf/a-3b")
+    parts = [
+        Part(pages=len(pages), title=f"Receipt {receipt.receipt_number}",
+             language=_language(receipt), data=json.dumps(receipt_json, indent=2).encode(),
+             data_name="receipt.json", data_description="The receipt's data")
+        for receipt, pages, receipt_json in zip(receipts, pages_of, data, strict=True)
+    ]  # fmt: skip
+    return split_pdf_a3b(batch, parts)
+
+
+def receipts_laid_out(receipts: Sequence[Receipt], *, organisation: Organisation | None = None):
+    """The receipts laid out together as the sheets of one WeasyPrint document: the
+    document, each receipt's pages, and each receipt's data (receipt_data)."""
     org = organisation or Organisation.current()
     sheets, data = [], []
     for i, receipt in enumerate(receipts):
@@ -220,15 +235,7 @@ def receipts_pdfs(receipts: Sequence[Receipt], *, organisation: Organisation | N
         pages_of[-1].append(page)
     if len(pages_of) != len(receipts):
         raise RuntimeError(f"{len(receipts)} receipts were laid out as {len(pages_of)}.")
-    document.metadata.title = "Receipts"
-    batch = document.write_pdf(pdf_variant="pdf/a-3b")
-    parts = [
-        Part(pages=len(pages), title=f"Receipt {receipt.receipt_number}",
-             language=_language(receipt), data=json.dumps(receipt_json, indent=2).encode(),
-             data_name="receipt.json", data_description="The receipt's data")
-        for receipt, pages, receipt_json in zip(receipts, pages_of, data, strict=True)
-    ]  # fmt: skip
-    return split_pdf_a3b(batch, parts)
+    return document, pages_of, data
 
 
 def receipt_pdf(receipt: Receipt, *, organisation: Organisation | None = None) -> bytes:

@@ -104,6 +104,8 @@ def _pdf_a_3b_problems(content: bytes) -> list[str]:
             problems.append(f"{name}: file specification lacks /AFRelationship, /F or /UF")
         if "/Subtype" not in obj.EF.F:
             problems.append(f"{name}: embedded file without a MIME type")
+        if "/ModDate" not in obj.EF.F.get("/Params", {}):
+            problems.append(f"{name}: embedded file without its modification date")
     return problems
 
 
