@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from sponsorships.models import (
     AcknowledgementLetter,
     Agreement,
     Instalment,
+    PaymentApplication,
     SponsorContact,
     SponsorPayment,
 )
@@ -123,7 +125,12 @@ def portal_payments(request):
     payments = (
         SponsorPayment.objects.filter(sponsor_id__in=billing)
         .select_related("sponsor")
-        .prefetch_related("applications__instalment__agreement")
+        .prefetch_related(
+            Prefetch(  # one join, not an OR per instalment (Django 5.2, SQLite)
+                "applications",
+                queryset=PaymentApplication.objects.select_related("instalment__agreement"),
+            )
+        )  # fmt: skip
     )
     return render(request, "sponsorships/portal_payments.html", {"payments": payments})
 
