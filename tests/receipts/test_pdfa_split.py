@@ -154,3 +154,28 @@ def test_parts_must_account_for_every_page():
                 data_description="data")  # fmt: skip
     with pytest.raises(ValueError, match="The parts have 2 pages; the document has 1"):
         split_pdf_a3b(batch, [part])
+
+
+def test_the_logo_and_signature_go_into_every_file_and_each_keeps_its_own_qr_code(
+    org, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    def png(width, height, colour):
+        buffer = io.BytesIO()
+        Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+        return SimpleUploadedFile("image.png", buffer.getvalue())
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    org.logo.save("logo.png", png(300, 90, "navy"))
+    org.signature.save("signature.png", png(200, 60, "black"))
+    pdfs = receipts_pdfs([_statement("Maya", amount=12_000), _statement("Tom", amount=2_600)])
+    images = []
+    for content in pdfs:
+        assert _pdf_a_3b_problems(content) == []
+        pdf = pikepdf.open(io.BytesIO(content))
+        found = sorted((img.Width, img.Height) for img in pdf.pages[0].get_images().values())
+        assert len(found) == 3  # the logo, the signature and its QR code
+        images.append(found)
+    assert (300, 90) in images[0] and (200, 60) in images[0] and images[0] == images[1]
