@@ -179,3 +179,14 @@ def test_the_logo_and_signature_go_into_every_file_and_each_keeps_its_own_qr_cod
         assert len(found) == 3  # the logo, the signature and its QR code
         images.append(found)
     assert (300, 90) in images[0] and (200, 60) in images[0] and images[0] == images[1]
+
+
+def test_a_receipt_that_runs_over_a_page_repeats_its_number_at_the_top_of_the_next(org):
+    long, short = _statement("Ravi", amount=40_000, listed=90), _statement("Tom", amount=2_600)
+    pdfs = receipts_pdfs([long, short])
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdfs[0])).pages]
+    assert len(pages) >= 2
+    for text in pages:  # once on each page: the first page's heading does not repeat it
+        assert text.count(long.receipt_number) == 1
+    (only,) = PdfReader(io.BytesIO(pdfs[1])).pages
+    assert only.extract_text().count(short.receipt_number) == 1
