@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import sys
 import time
+from pathlib import Path
 
 from _setup import django_on_fresh_sqlite
 
@@ -63,16 +64,26 @@ def start_workers(n: int) -> list:
     return [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL) for _ in range(n)]
 
 
-def wait_until_drawn(workers: list, n: int) -> None:
+def wait_until_drawn(workers: list, n: int) -> float:
+    """Wait, stop the workers, and return the CPU seconds they used in all."""
     from receipts.models import Receipt
 
     while Receipt.objects.exclude(pdf_sha256="").count() < n:
         if any(w.poll() is not None for w in workers):
             raise RuntimeError("a worker stopped")
         time.sleep(0.05)
+    cpu = sum(cpu_seconds(w.pid) for w in workers)
     for worker in workers:
         worker.terminate()
         worker.wait()
+    return cpu
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (Linux), so that the workers' start-up is not
+    counted in the run's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _drawing_costs(receipts: list) -> tuple[float, float]:
@@ -106,11 +117,20 @@ def main() -> None:
     populate(N)
     workers = start_workers(WORKERS) if WORKERS else []
     time.sleep(2 if WORKERS else 0)  # let them start (Django set-up) before the clock does
+    import resource
+
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    workers_cpu_at_start = sum(cpu_seconds(w.pid) for w in workers)
+    workers_cpu = 0.0
     started = time.perf_counter()
     run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
     if WORKERS:
-        wait_until_drawn(workers, N)
+        workers_cpu = wait_until_drawn(workers, N) - workers_cpu_at_start
     issued_for = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    issuing_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (
+        cpu_before.ru_utime + cpu_before.ru_stime
+    )
     rendered = Receipt.objects.exclude(pdf_sha256="").count()
     assert run.issued == N and rendered == N, (run.issued, rendered)
 
@@ -139,8 +159,12 @@ def main() -> None:
         f"cut per statement); {cores * 1000 / ours - laying_out - writing:.1f} the rest "
         f"(issuing, storing, e-mailing, tasks, idle), taking all {cores} cores as busy"
     )
-    import resource
-
+    busy = (issuing_cpu + workers_cpu) / (issued_for * cores)
+    print(
+        f"CPU a statement: {1000 * issuing_cpu / N:.1f} ms issuing (this process), "
+        f"{1000 * workers_cpu / N:.1f} ms drawing and sending (workers); cores busy "
+        f"{100 * busy:.0f} % of the run"
+    )
     main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {main_mb:.0f} MB this process, {workers_mb:.0f} MB the largest worker")
