@@ -14,12 +14,12 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import qrcode
 import weasyprint
+import zxingcpp
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from PIL import Image
+from PIL import Image, ImageOps
 from weasyprint.text.fonts import FontConfiguration
 
 from backoffice.money import format_money
@@ -78,16 +78,15 @@ def _qr_png(text: str) -> str:
     """A PNG of the code, one grey pixel a module, drawn without smoothing (CSS
     image-rendering: pixelated, which WeasyPrint writes as /Interpolate false): sharp at any
     size, and WeasyPrint embeds a grey PNG as it is, where it would convert a 1-bit one to
-    RGB and encode it twice more. (It lays an SVG out several times slower.) The mask is
-    set: choosing the best of eight costs three times the rest, for a code that scans
-    either way. The modules go to Pillow as bytes, not drawn one by one."""
-    code = qrcode.QRCode(border=1, mask_pattern=0)
-    code.add_data(text)
-    matrix = code.get_matrix()
-    size = len(matrix)
-    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
+    RGB and encode it twice more. (It lays an SVG out several times slower.) zxing-cpp
+    encodes it (error correction M, the best of the eight masks) in C++: three times faster
+    than the pure-Python qrcode, even with qrcode's mask fixed."""
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    modules = code.to_image(scale=1, add_quiet_zones=False)  # 8-bit grey: 0 dark, 255 light
+    height, width = modules.shape
+    image = ImageOps.expand(Image.frombytes("L", (width, height), bytes(modules)), 1, 255)
     buffer = io.BytesIO()
-    Image.frombytes("L", (size, size), pixels).save(buffer, format="PNG")
+    image.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
