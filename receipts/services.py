@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from backoffice.documents import store_pdf_once
+from backoffice.documents import store_pdfs_once
 from donors.models import Gift
 from receipts import rules
 from receipts.models import Receipt, ReceiptLine, ReceiptSeries
@@ -157,8 +157,10 @@ def receipts_render(*, receipts: Sequence[Receipt]) -> list[Receipt]:
     from receipts.rendering import receipts_pdfs
 
     undrawn = [r for r in receipts if not r.pdf_sha256]
-    for receipt, content in zip(undrawn, receipts_pdfs(undrawn) if undrawn else [], strict=True):
-        store_pdf_once(receipt, content=content, filename=f"{receipt.receipt_number}.pdf")
+    pdfs = receipts_pdfs(undrawn) if undrawn else []
+    store_pdfs_once(
+        [(r, pdf, f"{r.receipt_number}.pdf") for r, pdf in zip(undrawn, pdfs, strict=True)]
+    )
     return list(receipts)
 
 
@@ -174,7 +176,13 @@ def receipts_deliver(*, receipt_ids: Sequence[int], resend: bool = False) -> lis
     """Draw the receipts that need it (together: cheaper by the page) and e-mail each to its
     donor with the PDF attached, in the donor's language. A receipt already sent is sent
     again only on `resend`; either way no new receipt is made. A failure is kept (status
-    failed, attempts) for a later retry, and does not stop the others."""
+    failed, attempts) for a later retry, and does not stop the others.
+
+    The batch's delivery statuses are written together, in one transaction, once its
+    messages are out: one write on the database rather than one a receipt (on SQLite, the
+    year-end run issuing at the same time holds its one writer's lock most of the time). A
+    worker killed half-way leaves the batch not sent, and retry_receipt_deliveries sends it
+    again: a donor may get the e-mail twice, never not at all."""
     receipts = list(
         Receipt.objects.filter(pk__in=receipt_ids)
         .select_related("series", "replaces")
@@ -191,14 +199,21 @@ def receipts_deliver(*, receipt_ids: Sequence[int], resend: bool = False) -> lis
     connection = get_connection()
     with contextlib.suppress(Exception):
         connection.open()
-    try:
-        return [
-            receipt if receipt.pk in skip else _send(receipt, connection=connection)
+    try:  # (a receipt without an address is posted or downloaded from the donor's page)
+        attempted = [
+            _send(receipt, connection=connection)
             for receipt in receipts
+            if receipt.pk not in skip and receipt.donor_email
         ]
     finally:
         with contextlib.suppress(Exception):  # the messages are sent: their status stands
             connection.close()
+    # Delivery fields only, which the database lets move on an issued receipt.
+    Receipt.objects.bulk_update(attempted, DELIVERY_FIELDS)
+    return receipts
+
+
+DELIVERY_FIELDS = ["delivery_status", "delivery_attempts", "delivered_at", "delivery_error"]
 
 
 def receipt_deliver(*, receipt: Receipt, resend: bool = False) -> Receipt:
@@ -206,8 +221,7 @@ def receipt_deliver(*, receipt: Receipt, resend: bool = False) -> Receipt:
 
 
 def _send(receipt: Receipt, *, connection) -> Receipt:
-    if not receipt.donor_email:
-        return receipt  # nothing to send to: the donor downloads it from their page
+    """E-mail the receipt and set its delivery fields (the caller saves them)."""
     language = receipt.language if receipt.language in ("en", "fr") else "en"
     with translation.override(language):
         context = {"receipt": receipt, "language": language}
@@ -231,12 +245,6 @@ def _send(receipt: Receipt, *, connection) -> Receipt:
         receipt.delivery_status = Receipt.Delivery.SENT
         receipt.delivered_at = timezone.now()
         receipt.delivery_error = ""
-    # Delivery fields only (the database lets these move on an issued receipt): no need
-    # for the model's check of the frozen fields, a query more per receipt.
-    Receipt.objects.filter(pk=receipt.pk).update(
-        delivery_status=receipt.delivery_status, delivery_attempts=receipt.delivery_attempts,
-        delivered_at=receipt.delivered_at, delivery_error=receipt.delivery_error,
-    )  # fmt: skip
     return receipt
 
 

@@ -7,10 +7,12 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from receipts.models import Receipt
-from receipts.services import receipt_issue
+from receipts.services import receipt_issue, receipts_deliver, receipts_render
 from tests.factories import DonorFactory, posted_gift
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +67,34 @@ def test_a_receipt_whose_task_was_lost_is_drawn_and_sent_by_the_command():
     assert lost.pdf_sha256 and lost.delivery_status == "sent"
     assert "1 receipts sent" in out.getvalue()
     assert [m.to for m in mail.outbox] == [["lost@example.net"]]
+
+
+def test_a_receipt_drawn_but_never_sent_is_sent_by_the_command():
+    """A worker killed between drawing a batch and writing its delivery statuses."""
+    gifts = [posted_gift(donor=DonorFactory(email=email), amount=30_000, currency="CAD",
+                         on=dt.date(2026, 7, 1))
+             for email in ("drawn@example.net", "")]  # fmt: skip
+    issued = [receipt_issue(gifts=[g], kind="gift", jurisdiction="CA", by=None) for g in gifts]
+    receipts_render(receipts=issued)  # ...and then nothing: the task never got to send
+    out = io.StringIO()
+    call_command("retry_receipt_deliveries", "--stale-minutes", "0", stdout=out)
+    drawn, unaddressed = Receipt.objects.order_by("pk")
+    assert (drawn.delivery_status, unaddressed.delivery_status) == ("sent", "not_sent")
+    assert [m.to for m in mail.outbox] == [["drawn@example.net"]]
+    call_command("retry_receipt_deliveries", "--stale-minutes", "0", stdout=out)
+    assert len(mail.outbox) == 1  # sent: not again
+
+
+def test_a_batchs_delivery_statuses_are_written_in_one_update():
+    gifts = [posted_gift(donor=DonorFactory(email=f"fan{i}@example.net"), amount=30_000,
+                         currency="CAD", on=dt.date(2026, 7, 1)) for i in range(3)]  # fmt: skip
+    ids = [receipt_issue(gifts=[g], kind="gift", jurisdiction="CA", by=None).pk for g in gifts]
+    receipts_render(receipts=list(Receipt.objects.filter(pk__in=ids)))
+    with CaptureQueriesContext(connection) as queries:
+        receipts_deliver(receipt_ids=ids)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(writes) == 1 and "delivery_status" in writes[0]
+    assert set(Receipt.objects.values_list("delivery_status", "delivery_attempts")) == {("sent", 1)}
 
 
 def test_sending_again_makes_no_new_receipt(finance_client, django_capture_on_commit_callbacks):

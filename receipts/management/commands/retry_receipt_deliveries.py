@@ -1,6 +1,6 @@
 """Send again the receipts whose e-mail failed, and draw and send those whose task was lost
-(issued a while ago and still not drawn: a worker killed, a queue emptied). Run it from
-cron, like retry_stripe_events."""
+(issued a while ago with an address and still not sent: a worker killed before or while it
+drew or sent them, a queue emptied). Run it from cron, like retry_stripe_events."""
 
 import datetime as dt
 
@@ -17,7 +17,7 @@ BATCH = 25
 class Command(BaseCommand):
     help = (
         "Retry the e-mail of receipts whose delivery failed (up to 5 attempts each), and draw "
-        "and send receipts issued over --stale-minutes ago that were never drawn."
+        "and send receipts issued over --stale-minutes ago that were never sent."
     )
 
     def add_arguments(self, parser):
@@ -25,9 +25,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         stale = timezone.now() - dt.timedelta(minutes=options["stale_minutes"])
+        lost = Q(delivery_status=Receipt.Delivery.NOT_SENT, issued_at__lt=stale)
         due = Receipt.objects.filter(
             Q(delivery_status=Receipt.Delivery.FAILED, delivery_attempts__lt=MAX_DELIVERY_ATTEMPTS)
-            | Q(delivery_status=Receipt.Delivery.NOT_SENT, pdf_sha256="", issued_at__lt=stale)
+            | (lost & Q(pdf_sha256=""))  # never drawn: draw it (and send it, if it can be)
+            | (lost & ~Q(donor_email="") & Q(status=Receipt.Status.ISSUED))  # drawn, not sent
         )
         ids = list(due.order_by("pk").values_list("pk", flat=True))
         sent = 0
