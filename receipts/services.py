@@ -97,9 +97,12 @@ def receipt_issue(
     tax_year = max(g.received_on for g in locked).year
     series, number = next_number(jurisdiction=jurisdiction, year=tax_year)
     email = (donor.email or "") if donor.receipts_by_email else ""  # opted out: posted
+    # An address means an e-mail on its way: queued when this commits, or by the year-end
+    # run with its chunk. Without one the receipt is posted or downloaded: not sent.
+    delivery = Receipt.Delivery.QUEUED if email else Receipt.Delivery.NOT_SENT
     receipt = Receipt(
         series=series, number=number, kind=kind, donor=donor, donor_name=donor.display_name,
-        donor_address=donor_address(donor), donor_email=email,
+        donor_address=donor_address(donor), donor_email=email, delivery_status=delivery,
         language=language or donor.preferred_language or "en", currency=locked[0].currency,
         total_amount=total, advantage_amount=advantage, eligible_amount=total - advantage,
         tax_year=tax_year, issued_at=now, issued_by=by, replaces=replaces,

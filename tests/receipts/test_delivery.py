@@ -59,6 +59,7 @@ def test_a_receipt_whose_task_was_lost_is_drawn_and_sent_by_the_command():
     gift = posted_gift(donor=DonorFactory(email="lost@example.net"), amount=30_000,
                        currency="CAD", on=dt.date(2026, 7, 1))  # fmt: skip
     lost = receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None)  # never run
+    assert Receipt.objects.get(pk=lost.pk).delivery_status == "queued"  # as staff see it
     call_command("retry_receipt_deliveries", stdout=io.StringIO())
     assert not mail.outbox  # issued just now: its task may still be on its way
     out = io.StringIO()
@@ -67,6 +68,15 @@ def test_a_receipt_whose_task_was_lost_is_drawn_and_sent_by_the_command():
     assert lost.pdf_sha256 and lost.delivery_status == "sent"
     assert "1 receipts sent" in out.getvalue()
     assert [m.to for m in mail.outbox] == [["lost@example.net"]]
+
+
+def test_a_receipt_without_an_address_is_drawn_but_never_queued(
+    django_capture_on_commit_callbacks,
+):
+    receipt = _issue(django_capture_on_commit_callbacks, email="")
+    assert receipt.pdf_sha256 and receipt.delivery_status == "not_sent" and not mail.outbox
+    call_command("retry_receipt_deliveries", "--stale-minutes", "0", stdout=io.StringIO())
+    assert not mail.outbox
 
 
 def test_a_receipt_drawn_but_never_sent_is_sent_by_the_command():

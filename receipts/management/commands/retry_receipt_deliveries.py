@@ -25,11 +25,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         stale = timezone.now() - dt.timedelta(minutes=options["stale_minutes"])
-        lost = Q(delivery_status=Receipt.Delivery.NOT_SENT, issued_at__lt=stale)
+        old = Q(issued_at__lt=stale)
+        Delivery = Receipt.Delivery
         due = Receipt.objects.filter(
-            Q(delivery_status=Receipt.Delivery.FAILED, delivery_attempts__lt=MAX_DELIVERY_ATTEMPTS)
-            | (lost & Q(pdf_sha256=""))  # never drawn: draw it (and send it, if it can be)
-            | (lost & ~Q(donor_email="") & Q(status=Receipt.Status.ISSUED))  # drawn, not sent
+            Q(delivery_status=Delivery.FAILED, delivery_attempts__lt=MAX_DELIVERY_ATTEMPTS)
+            # queued and never sent: drawn or not, its task was lost
+            | Q(old, delivery_status=Delivery.QUEUED, status=Receipt.Status.ISSUED)
+            # no address, never drawn: drawn for the donor's page and the post
+            | Q(old, delivery_status=Delivery.NOT_SENT, pdf_sha256="")
         )
         ids = list(due.order_by("pk").values_list("pk", flat=True))
         sent = 0
