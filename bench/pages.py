@@ -39,7 +39,7 @@ def populate() -> None:
     columns = ("id", "donor", "amount", "currency", "received_on", "method", "status",
                "campaign", "fair_market_value", "posted_at", "created_at", "void_reason",
                "advantage_description", "property_description", "tribute_type", "tribute_name",
-               "external_reference", "notes")  # fmt: skip
+               "external_reference", "notes", "appraiser")  # fmt: skip
     chunk = 50_000
     for start in tqdm(range(0, GIFTS, chunk), desc="gifts", unit_scale=chunk):
         with transaction.atomic():
@@ -52,7 +52,7 @@ def populate() -> None:
                 rows.append((gift_id, rng.choice(donor_ids), amount,
                              rng.choice(["USD", "USD", "EUR", "GBP"]), db_date(day), "card",
                              "posted", rng.choice(campaigns).pk, 0, now, now, "", "", "", "",
-                             "", "", ""))  # fmt: skip
+                             "", "", "", ""))  # fmt: skip
                 splits.append((gift_id, rng.choice(funds).pk, amount))
             insert_rows(Gift, columns, rows)
             insert_rows(GiftAllocation, ("gift", "fund", "amount"), splits)
