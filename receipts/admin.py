@@ -60,9 +60,13 @@ class ReceiptAdmin(ReadOnlyAdmin):
 
     @admin.action(description="E-mail the selected receipts again", permissions=["replace"])
     def send_again(self, request, queryset):
-        for receipt in queryset:
+        live = queryset.filter(status=Receipt.Status.ISSUED)
+        for receipt in live:
             receipt_queue_delivery(receipt=receipt, resend=True)
-        messages.success(request, f"{queryset.count()} receipts queued to be sent again.")
+        messages.success(request, f"{len(live)} receipts queued to be sent again.")
+        if void := queryset.filter(status=Receipt.Status.VOID).count():
+            messages.warning(request, f"{void} void receipts were not sent: a void receipt "
+                             "stays on file; send its replacement.")  # fmt: skip
 
     def has_replace_permission(self, request):
         return request.user.has_perm("receipts.change_receipt")

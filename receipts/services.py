@@ -178,8 +178,8 @@ MAX_DELIVERY_ATTEMPTS = 5
 def receipts_deliver(*, receipt_ids: Sequence[int], resend: bool = False) -> list[Receipt]:
     """Draw the receipts that need it (together: cheaper by the page) and e-mail each to its
     donor with the PDF attached, in the donor's language. A receipt already sent is sent
-    again only on `resend`; either way no new receipt is made. A failure is kept (status
-    failed, attempts) for a later retry, and does not stop the others.
+    again only on `resend`; either way no new receipt is made. A void receipt is not sent. A
+    failure is kept (status failed, attempts) for a later retry, and does not stop the others.
 
     The batch's delivery statuses are written together, in one transaction, once its
     messages are out: one write on the database rather than one a receipt (on SQLite, the
@@ -202,17 +202,25 @@ def receipts_deliver(*, receipt_ids: Sequence[int], resend: bool = False) -> lis
     connection = get_connection()
     with contextlib.suppress(Exception):
         connection.open()
-    try:  # (a receipt without an address is posted or downloaded from the donor's page)
+    # A receipt voided before it went out is not sent: the donor gets its replacement, if
+    # any, rather than a cancelled receipt that looks valid. (A receipt without an address is
+    # posted or downloaded from the donor's page.)
+    withdrawn = [r for r in receipts if r.status == Receipt.Status.VOID and r.delivery_status
+                 == Receipt.Delivery.QUEUED]  # fmt: skip
+    for receipt in withdrawn:
+        receipt.delivery_status = Receipt.Delivery.NOT_SENT
+    try:
         attempted = [
             _send(receipt, connection=connection)
             for receipt in receipts
             if receipt.pk not in skip and receipt.donor_email
-        ]
+            and receipt.status == Receipt.Status.ISSUED
+        ]  # fmt: skip
     finally:
         with contextlib.suppress(Exception):  # the messages are sent: their status stands
             connection.close()
     # Delivery fields only, which the database lets move on an issued receipt.
-    Receipt.objects.bulk_update(attempted, DELIVERY_FIELDS)
+    Receipt.objects.bulk_update(attempted + withdrawn, DELIVERY_FIELDS)
     return receipts
 
 

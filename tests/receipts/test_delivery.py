@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from receipts.models import Receipt
-from receipts.services import receipt_issue, receipts_deliver, receipts_render
+from receipts.services import receipt_issue, receipt_replace, receipts_deliver, receipts_render
 from tests.factories import DonorFactory, posted_gift
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +114,36 @@ def test_sending_again_makes_no_new_receipt(finance_client, django_capture_on_co
                             {"action": "send_again", "_selected_action": [receipt.pk]})  # fmt: skip
     assert len(mail.outbox) == 2 and Receipt.objects.count() == 1
     assert mail.outbox[1].attachments[0][1] == mail.outbox[0].attachments[0][1]  # the same PDF
+
+
+def test_a_receipt_voided_before_it_went_out_is_not_sent_and_its_replacement_is(
+    django_capture_on_commit_callbacks,
+):
+    gift = posted_gift(donor=DonorFactory(email="maya@example.net"), amount=30_000,
+                       currency="CAD", on=dt.date(2026, 7, 1))  # fmt: skip
+    with django_capture_on_commit_callbacks() as queued:  # the worker is behind
+        original = receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None)
+        replacement = receipt_replace(receipt=original, reason="Wrong address", by=None)
+    for deliver in queued:
+        deliver()
+    original.refresh_from_db()
+    replacement.refresh_from_db()
+    assert [m.subject for m in mail.outbox] == [f"Your receipt {replacement.receipt_number}"]
+    assert (original.delivery_status, replacement.delivery_status) == ("not_sent", "sent")
+    assert original.pdf_sha256  # drawn all the same: kept on file as issued
+
+
+def test_sending_a_void_receipt_again_sends_nothing_and_says_so(
+    finance_client, django_capture_on_commit_callbacks
+):
+    receipt = _issue(django_capture_on_commit_callbacks, email="maya@example.net")
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt_replace(receipt=receipt, reason="Wrong amount", by=None)
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = finance_client.post(
+            reverse("admin:receipts_receipt_changelist"),
+            {"action": "send_again", "_selected_action": [receipt.pk]}, follow=True,
+        )  # fmt: skip
+    assert len(mail.outbox) == sent
+    assert "1 void receipts were not sent" in response.content.decode()
