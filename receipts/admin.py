@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from backoffice.admin import ReadOnlyAdmin
 from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
@@ -36,7 +38,14 @@ class ReceiptAdmin(ReadOnlyAdmin):
     inlines = [LineInline]
     actions = ["replace", "send_again"]
     exclude = ["pdf"]
-    readonly_fields = [f.name for f in Receipt._meta.fields if f.name != "pdf"]
+    readonly_fields = ["download", *(f.name for f in Receipt._meta.fields if f.name != "pdf")]
+
+    @admin.display(description="PDF")
+    def download(self, receipt):
+        if not receipt.pdf:
+            return "being drawn"
+        label = "Download (stamped void)" if receipt.status == Receipt.Status.VOID else "Download"
+        return format_html('<a href="{}">{}</a>', reverse("receipt_pdf", args=[receipt.pk]), label)
 
     @admin.action(description="Void and replace the selected receipts", permissions=["replace"])
     def replace(self, request, queryset):

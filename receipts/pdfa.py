@@ -100,3 +100,16 @@ def _write_part(source, pages, part: Part, output_intents, producer, now: str) -
     buffer = io.BytesIO()
     pdf.save(buffer, min_version=source.pdf_version, compress_streams=True)
     return buffer.getvalue()
+
+
+def overlay_each_page(document: bytes, overlay: bytes) -> bytes:
+    """`document` with the first page of `overlay` drawn over each of its pages (a stamp),
+    everything else (metadata, attachments) as it was."""
+    pdf = pikepdf.open(io.BytesIO(document))
+    stamp = pikepdf.open(io.BytesIO(overlay))
+    form = pdf.copy_foreign(stamp.pages[0].as_form_xobject())
+    for page in pdf.pages:
+        page.add_overlay(form, pikepdf.Rectangle(*page.mediabox))
+    buffer = io.BytesIO()
+    pdf.save(buffer, min_version=pdf.pdf_version, compress_streams=True)
+    return buffer.getvalue()

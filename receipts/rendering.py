@@ -25,7 +25,7 @@ from weasyprint.text.fonts import FontConfiguration
 from backoffice.money import format_money
 from receipts import rules
 from receipts.models import Organisation, Receipt
-from receipts.pdfa import Part, split_pdf_a3b
+from receipts.pdfa import Part, overlay_each_page, split_pdf_a3b
 
 STATIC = Path(__file__).resolve().parent / "static" / "receipts"
 
@@ -235,6 +235,22 @@ def receipts_laid_out(receipts: Sequence[Receipt], *, organisation: Organisation
     if len(pages_of) != len(receipts):
         raise RuntimeError(f"{len(receipts)} receipts were laid out as {len(pages_of)}.")
     return document, pages_of, data
+
+
+def receipt_copy_pdf(receipt: Receipt) -> bytes:
+    """The receipt's archived PDF as handed out: as issued, or, for a void receipt, with
+    every page stamped VOID and why and by which receipt it was replaced (the archive and
+    its hash stay as issued; a copy of a void receipt must not look valid)."""
+    with receipt.pdf.open("rb") as file:
+        archived = file.read()
+    if receipt.status != Receipt.Status.VOID:
+        return archived
+    language = _language(receipt)
+    stamp = html_to_pdf(render_to_string("receipts/pdf/void_stamp.html", {
+        "receipt": receipt, "replacement": Receipt.objects.filter(replaces=receipt).first(),
+        "language": language, "title": f"Void {receipt.receipt_number}",
+    }))  # fmt: skip
+    return overlay_each_page(archived, stamp)
 
 
 def receipt_pdf(receipt: Receipt, *, organisation: Organisation | None = None) -> bytes:

@@ -1,4 +1,4 @@
-"""Public verification of a receipt, and the donor's own receipts."""
+"""Public verification of a receipt, the donor's own receipts, and the staff's pages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from backoffice.money import money_label
 from receipts import rules
 from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun
+from receipts.rendering import receipt_copy_pdf
 from receipts.selectors import donor_receipts, gifts_waiting_for_receipt
 from receipts.services import receipts_issue_each
 from receipts.statements import statement_run_create, statement_run_queue, statement_run_stop
@@ -39,11 +40,24 @@ def my_receipt_pdf(request, pk: int):
     donor = getattr(request.user, "donor", None)
     if donor is None:
         raise Http404("No donor record belongs to this sign-in.")
-    receipt = get_object_or_404(donor_receipts(donor_id=donor.pk), pk=pk)
+    return _pdf_download(get_object_or_404(donor_receipts(donor_id=donor.pk), pk=pk))
+
+
+@permission_required("receipts.view_receipt", raise_exception=True)
+def receipt_pdf(request, pk: int):
+    """Staff download any receipt (to post it, to answer a donor): as issued, or stamped
+    void."""
+    return _pdf_download(get_object_or_404(Receipt.objects.select_related("series"), pk=pk))
+
+
+def _pdf_download(receipt: Receipt) -> HttpResponse:
     if not receipt.pdf:
         raise Http404("This receipt is still being prepared.")
-    return FileResponse(receipt.pdf.open("rb"), as_attachment=True,
-                        filename=f"{receipt.receipt_number}.pdf")  # fmt: skip
+    void = "-void" if receipt.status == Receipt.Status.VOID else ""
+    response = HttpResponse(receipt_copy_pdf(receipt), content_type="application/pdf")
+    filename = f"{receipt.receipt_number}{void}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 class StatementRunForm(forms.Form):

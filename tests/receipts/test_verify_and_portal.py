@@ -1,12 +1,16 @@
 """The public verification page, and the donor's own receipts."""
 
 import datetime as dt
+import hashlib
+import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
 
 from donors.services import gift_set_refunded
-from receipts.services import receipt_issue, receipt_render
+from receipts.services import receipt_issue, receipt_render, receipt_replace, receipt_void
 from tests.factories import DonorFactory, UserFactory, posted_gift
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +49,56 @@ def test_a_donor_sees_and_downloads_their_own_receipts_and_nobody_elses(client):
     page = client.get(reverse("my_gifts")).content.decode()
     assert mine.receipt_number in page and theirs.receipt_number not in page
     download = client.get(reverse("my_receipt_pdf", args=[mine.pk]))
-    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")
     assert client.get(reverse("my_receipt_pdf", args=[theirs.pk])).status_code == 404
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_void_receipt_is_handed_out_stamped_void_and_its_archive_stays_as_issued(client):
+    maya = DonorFactory(user=UserFactory(), first_name="Maya", last_name="Okafor")
+    original = _receipt(donor=maya)
+    replacement = receipt_render(
+        receipt=receipt_replace(receipt=original, reason="Wrong address", by=None)
+    )
+    client.force_login(maya.user)
+    void = client.get(reverse("my_receipt_pdf", args=[original.pk]))
+    assert f'filename="{original.receipt_number}-void.pdf"' in void["Content-Disposition"]
+    text = _text(void.content)
+    assert "VOID" in text and "Official receipt for income tax purposes" in text
+    original.refresh_from_db()
+    voided_on = timezone.localdate(original.voided_at)
+    notice = (f"Receipt {original.receipt_number} was voided on {voided_on:%Y-%m-%d} (Wrong "
+              f"address): it is not valid for tax purposes. It is replaced by receipt "
+              f"{replacement.receipt_number}.")  # fmt: skip
+    assert notice in text
+    with original.pdf.open("rb") as archived:
+        assert hashlib.sha256(archived.read()).hexdigest() == original.pdf_sha256
+    valid = _text(client.get(reverse("my_receipt_pdf", args=[replacement.pk])).content)
+    assert "VOID" not in valid and original.receipt_number in valid  # "cancels and replaces"
+
+
+def test_a_void_french_receipt_is_stamped_in_french(client):
+    luc = DonorFactory(user=UserFactory(), preferred_language="fr")
+    receipt = receipt_void(receipt=_receipt(donor=luc), reason="Don remboursé", by=None)
+    client.force_login(luc.user)
+    text = _text(client.get(reverse("my_receipt_pdf", args=[receipt.pk])).content)
+    assert "ANNULÉ" in text and "annulé le" in text and "Don remboursé" in text
+
+
+def test_finance_downloads_any_receipt_and_a_donor_may_not_use_the_staff_address(
+    client, finance_client
+):
+    maya = DonorFactory(user=UserFactory())
+    receipt = _receipt(donor=maya)
+    answer = finance_client.get(reverse("receipt_pdf", args=[receipt.pk]))
+    assert answer.status_code == 200 and receipt.receipt_number in _text(answer.content)
+    admin_page = finance_client.get(reverse("admin:receipts_receipt_change", args=[receipt.pk]))
+    assert reverse("receipt_pdf", args=[receipt.pk]) in admin_page.content.decode()
+    client.force_login(maya.user)
+    assert client.get(reverse("receipt_pdf", args=[receipt.pk])).status_code == 403
 
 
 def test_someone_who_is_not_a_donor_gets_404_for_any_receipt(client):
