@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pikepdf
@@ -112,4 +112,14 @@ def overlay_each_page(document: bytes, overlay: bytes) -> bytes:
         page.add_overlay(form, pikepdf.Rectangle(*page.mediabox))
     buffer = io.BytesIO()
     pdf.save(buffer, min_version=pdf.pdf_version, compress_streams=True)
+    return buffer.getvalue()
+
+
+def concatenate(documents: Iterable[bytes]) -> bytes:
+    """The documents' pages one after another, as one PDF to print (not an archive)."""
+    pdf = pikepdf.new()
+    for document in documents:
+        pdf.pages.extend(pikepdf.open(io.BytesIO(document)).pages)
+    buffer = io.BytesIO()
+    pdf.save(buffer, compress_streams=True)
     return buffer.getvalue()

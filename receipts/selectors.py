@@ -31,3 +31,17 @@ def gifts_waiting_for_receipt(*, org: Organisation):
         .select_related("donor")
         .order_by("received_on", "pk")
     )
+
+
+def statements_to_post(*, year: int, jurisdiction: str):
+    """The year's statements in force that go by post (the donor has no e-mail address or
+    opted out of e-mail), drawn, in number order: what finance prints after a run."""
+    return (
+        Receipt.objects.filter(
+            kind=Receipt.Kind.STATEMENT, tax_year=year, series__jurisdiction=jurisdiction,
+            status=Receipt.Status.ISSUED, donor_email="",
+        )
+        .exclude(pdf_sha256="")
+        .select_related("series")
+        .order_by("series__year", "number")
+    )  # fmt: skip

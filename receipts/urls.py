@@ -11,6 +11,11 @@ urlpatterns = [
     path("receipts/statements/", views.statement_runs, name="statement_runs"),
     path("receipts/statements/<int:pk>/", views.statement_run, name="statement_run"),
     path(
+        "receipts/statements/<int:pk>/to-post-<int:part>.pdf",
+        views.statement_run_to_post,
+        name="statement_run_to_post",
+    ),
+    path(
         "receipts/statements/<int:pk>/control/",
         views.statement_run_control,
         name="statement_run_control",

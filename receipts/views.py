@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from backoffice.money import money_label
 from receipts import rules
 from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun
+from receipts.pdfa import concatenate
 from receipts.rendering import receipt_copy_pdf
-from receipts.selectors import donor_receipts, gifts_waiting_for_receipt
+from receipts.selectors import donor_receipts, gifts_waiting_for_receipt, statements_to_post
 from receipts.services import receipts_issue_each
 from receipts.statements import statement_run_create, statement_run_queue, statement_run_stop
 
@@ -89,7 +90,35 @@ def statement_runs(request):
 def statement_run(request, pk: int):
     run = get_object_or_404(StatementRun, pk=pk)
     busy = run.status in (StatementRun.Status.QUEUED, StatementRun.Status.RUNNING)
-    return render(request, "receipts/statement_run.html", {"run": run, "busy": busy})
+    to_post = (
+        0
+        if run.dry_run
+        else statements_to_post(year=run.year, jurisdiction=run.jurisdiction).count()
+    )
+    parts = [(n + 1, n * POSTED_PER_PDF + 1, min((n + 1) * POSTED_PER_PDF, to_post))
+             for n in range(-(-to_post // POSTED_PER_PDF))]  # fmt: skip
+    context = {"run": run, "busy": busy, "to_post": to_post, "parts": parts}
+    return render(request, "receipts/statement_run.html", context)
+
+
+POSTED_PER_PDF = 500  # a PDF to print is made while the page waits: a few seconds at most
+
+
+@permission_required("receipts.view_receipt", raise_exception=True)
+def statement_run_to_post(request, pk: int, part: int):
+    """Part `part` (500 a part) of the year's statements that go by post, as one PDF."""
+    run = get_object_or_404(StatementRun, pk=pk, dry_run=False)
+    start = (part - 1) * POSTED_PER_PDF
+    receipts = list(statements_to_post(year=run.year, jurisdiction=run.jurisdiction)
+                    [start : start + POSTED_PER_PDF]) if part >= 1 else []  # fmt: skip
+    if not receipts:
+        raise Http404("No statements to post in this part.")
+    response = HttpResponse(
+        concatenate(receipt_copy_pdf(r) for r in receipts), content_type="application/pdf"
+    )
+    name = f"statements-{run.year}-{run.jurisdiction}-to-post-{part}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_POST

@@ -227,3 +227,35 @@ def test_a_gift_receipted_while_the_run_is_on_its_chunk_is_skipped_and_the_run_g
     ((skipped),) = run.skipped
     assert skipped["donor"] == people[1].pk
     assert f"Gift #{gift.pk} is already on a receipt in force" in skipped["reason"]
+
+
+def test_finance_prints_the_statements_that_go_by_post_from_the_run_page(
+    finance_client, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    from receipts import views
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr(views, "POSTED_PER_PDF", 2)
+    emailed, opted_out = DonorFactory(email="e@example.net"), DonorFactory(receipts_by_email=False)
+    unaddressed = [DonorFactory(email=""), DonorFactory(email="")]
+    for donor in (emailed, opted_out, *unaddressed):
+        posted_gift(donor=donor, amount=5_000, currency="CAD", on=dt.date(2025, 5, 5))
+    with django_capture_on_commit_callbacks(execute=True):  # drawn (and e-mailed) as queued
+        run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    page = finance_client.get(reverse("statement_run", args=[run.pk])).content.decode()
+    assert "To post (3)" in page and "statements 1 to 2" in page and "statements 3 to 3" in page
+    posted = Receipt.objects.filter(donor__in=[opted_out, *unaddressed]).order_by("number")
+    printed = []
+    for part in (1, 2):
+        answer = finance_client.get(reverse("statement_run_to_post", args=[run.pk, part]))
+        printed += [page.extract_text() for page in PdfReader(io.BytesIO(answer.content)).pages]
+    assert len(printed) == 3
+    for text, receipt in zip(printed, posted, strict=True):  # one page each, in number order
+        assert receipt.receipt_number in text and receipt.donor_name in text
+    assert not any(Receipt.objects.get(donor=emailed).receipt_number in t for t in printed)
+    assert finance_client.get(reverse("statement_run_to_post", args=[run.pk, 3])).status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(reverse("statement_run_to_post", args=[run.pk, 1])).status_code == 403
