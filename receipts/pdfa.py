@@ -8,6 +8,9 @@ dictionary, which would otherwise hand every donor the others' QR codes); the ba
 colour profile (the PDF/A output intent); its own XMP metadata (title, language, PDF/A-3b
 identification, matching the document information); and its own data attached as an
 associated file (AFRelationship /Data).
+
+Also: a stamp laid over every page (a void receipt's copy), and documents put one after
+another to print.
 """
 
 from __future__ import annotations
@@ -97,9 +100,7 @@ def _write_part(source, pages, part: Part, output_intents, producer, now: str) -
     )  # fmt: skip
     pdf.attachments[part.data_name] = attached
     pdf.Root.AF = pikepdf.Array([attached.obj])
-    buffer = io.BytesIO()
-    pdf.save(buffer, min_version=source.pdf_version, compress_streams=True)
-    return buffer.getvalue()
+    return _saved(pdf, min_version=source.pdf_version)
 
 
 def overlay_each_page(document: bytes, overlay: bytes) -> bytes:
@@ -110,9 +111,7 @@ def overlay_each_page(document: bytes, overlay: bytes) -> bytes:
     form = pdf.copy_foreign(stamp.pages[0].as_form_xobject())
     for page in pdf.pages:
         page.add_overlay(form, pikepdf.Rectangle(*page.mediabox))
-    buffer = io.BytesIO()
-    pdf.save(buffer, min_version=pdf.pdf_version, compress_streams=True)
-    return buffer.getvalue()
+    return _saved(pdf, min_version=pdf.pdf_version)
 
 
 def concatenate(documents: Iterable[bytes]) -> bytes:
@@ -120,6 +119,10 @@ def concatenate(documents: Iterable[bytes]) -> bytes:
     pdf = pikepdf.new()
     for document in documents:
         pdf.pages.extend(pikepdf.open(io.BytesIO(document)).pages)
+    return _saved(pdf)
+
+
+def _saved(pdf: pikepdf.Pdf, **options) -> bytes:
     buffer = io.BytesIO()
-    pdf.save(buffer, compress_streams=True)
+    pdf.save(buffer, compress_streams=True, **options)
     return buffer.getvalue()

@@ -197,18 +197,18 @@ def receipts_deliver(*, receipt_ids: Sequence[int], resend: bool = False) -> lis
     receipts_render(receipts=receipts)
     sent = Receipt.objects.filter(pk__in=receipt_ids, delivery_status=Receipt.Delivery.SENT)
     skip = set() if resend else set(sent.values_list("pk", flat=True))  # sent meanwhile
+    # A receipt voided before it went out is not sent: the donor gets its replacement, if
+    # any, rather than a cancelled receipt that looks valid. (A receipt without an address is
+    # posted or downloaded from the donor's page.)
+    void, queued = Receipt.Status.VOID, Receipt.Delivery.QUEUED
+    withdrawn = [r for r in receipts if r.status == void and r.delivery_status == queued]
+    for receipt in withdrawn:
+        receipt.delivery_status = Receipt.Delivery.NOT_SENT
     # One connection (one SMTP session) for the batch. If it cannot open, each message
     # tries again as it is sent, and fails with the reason kept on its receipt.
     connection = get_connection()
     with contextlib.suppress(Exception):
         connection.open()
-    # A receipt voided before it went out is not sent: the donor gets its replacement, if
-    # any, rather than a cancelled receipt that looks valid. (A receipt without an address is
-    # posted or downloaded from the donor's page.)
-    withdrawn = [r for r in receipts if r.status == Receipt.Status.VOID and r.delivery_status
-                 == Receipt.Delivery.QUEUED]  # fmt: skip
-    for receipt in withdrawn:
-        receipt.delivery_status = Receipt.Delivery.NOT_SENT
     try:
         attempted = [
             _send(receipt, connection=connection)

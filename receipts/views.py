@@ -55,8 +55,11 @@ def _pdf_download(receipt: Receipt) -> HttpResponse:
     if not receipt.pdf:
         raise Http404("This receipt is still being prepared.")
     void = "-void" if receipt.status == Receipt.Status.VOID else ""
-    response = HttpResponse(receipt_copy_pdf(receipt), content_type="application/pdf")
-    filename = f"{receipt.receipt_number}{void}.pdf"
+    return _pdf_attachment(receipt_copy_pdf(receipt), f"{receipt.receipt_number}{void}.pdf")
+
+
+def _pdf_attachment(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -113,12 +116,8 @@ def statement_run_to_post(request, pk: int, part: int):
                     [start : start + POSTED_PER_PDF]) if part >= 1 else []  # fmt: skip
     if not receipts:
         raise Http404("No statements to post in this part.")
-    response = HttpResponse(
-        concatenate(receipt_copy_pdf(r) for r in receipts), content_type="application/pdf"
-    )
     name = f"statements-{run.year}-{run.jurisdiction}-to-post-{part}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _pdf_attachment(concatenate(receipt_copy_pdf(r) for r in receipts), name)
 
 
 @require_POST
