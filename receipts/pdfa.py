@@ -117,8 +117,10 @@ def overlay_each_page(document: bytes, overlay: bytes) -> bytes:
 def concatenate(documents: Iterable[bytes]) -> bytes:
     """The documents' pages one after another, as one PDF to print (not an archive)."""
     pdf = pikepdf.new()
+    sources = []  # open until the result is saved: copied pages read their streams from them
     for document in documents:
-        pdf.pages.extend(pikepdf.open(io.BytesIO(document)).pages)
+        sources.append(pikepdf.open(io.BytesIO(document)))
+        pdf.pages.extend(sources[-1].pages)
     return _saved(pdf)
 
 

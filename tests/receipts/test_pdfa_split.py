@@ -190,3 +190,18 @@ def test_a_receipt_that_runs_over_a_page_repeats_its_number_at_the_top_of_the_ne
         assert text.count(long.receipt_number) == 1
     (only,) = PdfReader(io.BytesIO(pdfs[1])).pages
     assert only.extract_text().count(short.receipt_number) == 1
+
+
+def test_a_void_receipts_stamped_copy_is_still_a_pdf_a_3b_with_its_data(org):
+    from receipts.rendering import receipt_copy_pdf
+    from receipts.services import receipt_render, receipt_void
+
+    receipt = receipt_render(receipt=_statement("Ravi", amount=40_000, listed=90))  # 2+ pages
+    receipt = receipt_void(receipt=receipt, reason="Gift refunded", by=None)
+    copy = receipt_copy_pdf(receipt)
+    assert _pdf_a_3b_problems(copy) == []
+    pages = PdfReader(io.BytesIO(copy)).pages
+    assert len(pages) >= 2 and all("was voided on" in page.extract_text() for page in pages)
+    with pikepdf.open(io.BytesIO(copy)) as pdf:
+        data = json.loads(pdf.attachments["receipt.json"].get_file().read_bytes())
+    assert data["receipt_number"] == receipt.receipt_number
