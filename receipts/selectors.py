@@ -45,3 +45,19 @@ def statements_to_post(*, year: int, jurisdiction: str):
         .select_related("series")
         .order_by("series__year", "number")
     )  # fmt: skip
+
+
+def deliveries_due(*, stale_minutes: int):
+    """Receipts to draw or e-mail again: a failed e-mail (under the attempts allowed), and
+    those issued over `stale_minutes` ago whose task was lost (queued and never sent, drawn
+    or not; or, without an address, never drawn: drawn for the donor's page and the post)."""
+    from receipts.services import MAX_DELIVERY_ATTEMPTS
+
+    failed, queued, not_sent = (Receipt.Delivery.FAILED, Receipt.Delivery.QUEUED,
+                                Receipt.Delivery.NOT_SENT)  # fmt: skip
+    old = Q(issued_at__lt=timezone.now() - dt.timedelta(minutes=stale_minutes))
+    return Receipt.objects.filter(
+        Q(delivery_status=failed, delivery_attempts__lt=MAX_DELIVERY_ATTEMPTS)
+        | Q(old, delivery_status=queued, status=Receipt.Status.ISSUED)
+        | Q(old, delivery_status=not_sent, pdf_sha256="")
+    )
