@@ -6,6 +6,7 @@ from django.utils import timezone
 from donors.models import Gift
 from receipts import rules
 from receipts.models import Organisation, Receipt, ReceiptLine
+from receipts.services import MAX_DELIVERY_ATTEMPTS
 
 
 def donor_receipts(*, donor_id: int):
@@ -51,8 +52,6 @@ def deliveries_due(*, stale_minutes: int):
     """Receipts to draw or e-mail again: a failed e-mail (under the attempts allowed), and
     those issued over `stale_minutes` ago whose task was lost (queued and never sent, drawn
     or not; or, without an address, never drawn: drawn for the donor's page and the post)."""
-    from receipts.services import MAX_DELIVERY_ATTEMPTS
-
     failed, queued, not_sent = (Receipt.Delivery.FAILED, Receipt.Delivery.QUEUED,
                                 Receipt.Delivery.NOT_SENT)  # fmt: skip
     old = Q(issued_at__lt=timezone.now() - dt.timedelta(minutes=stale_minutes))
