@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from backoffice.admin import ReadOnlyAdmin
 from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
-from receipts.services import receipt_queue_delivery, receipt_replace
+from receipts.services import receipt_replace, receipts_queue_delivery
 
 
 class LineInline(admin.TabularInline):
@@ -69,9 +69,8 @@ class ReceiptAdmin(ReadOnlyAdmin):
 
     @admin.action(description="E-mail the selected receipts again", permissions=["replace"])
     def send_again(self, request, queryset):
-        live = queryset.filter(status=Receipt.Status.ISSUED)
-        for receipt in live:
-            receipt_queue_delivery(receipt=receipt, resend=True)
+        live = list(queryset.filter(status=Receipt.Status.ISSUED).values_list("pk", flat=True))
+        receipts_queue_delivery(receipt_ids=live, resend=True)  # one task, one mail session
         messages.success(request, f"{len(live)} receipts queued to be sent again.")
         if void := queryset.filter(status=Receipt.Status.VOID).count():
             messages.warning(request, f"{void} void receipts were not sent: a void receipt "

@@ -118,8 +118,7 @@ def _queue_undrawn(run: StatementRun) -> None:
     """Statements an earlier run issued but was killed before queuing for drawing."""
     undrawn = Receipt.objects.filter(
         kind=Receipt.Kind.STATEMENT, series__jurisdiction=run.jurisdiction,
-        tax_year=run.year, pdf_sha256="",
-        delivery_status__in=[Receipt.Delivery.QUEUED, Receipt.Delivery.NOT_SENT],
+        tax_year=run.year, pdf_sha256="",  # undrawn: so never sent either
     ).order_by("pk").values_list("pk", flat=True)  # fmt: skip
     ids = list(undrawn)
     for start in range(0, len(ids), CHUNK):

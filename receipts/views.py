@@ -89,6 +89,9 @@ def statement_runs(request):
     return render(request, "receipts/statement_runs.html", {"form": form, "runs": runs})
 
 
+POSTED_PER_PDF = 500  # a PDF to print is made while the page waits: a few seconds at most
+
+
 @permission_required("receipts.view_statementrun", raise_exception=True)
 def statement_run(request, pk: int):
     run = get_object_or_404(StatementRun, pk=pk)
@@ -102,9 +105,6 @@ def statement_run(request, pk: int):
              for n in range(-(-to_post // POSTED_PER_PDF))]  # fmt: skip
     context = {"run": run, "busy": busy, "to_post": to_post, "parts": parts}
     return render(request, "receipts/statement_run.html", context)
-
-
-POSTED_PER_PDF = 500  # a PDF to print is made while the page waits: a few seconds at most
 
 
 @permission_required("receipts.view_receipt", raise_exception=True)
