@@ -159,6 +159,10 @@ def main() -> None:
         f"cut per statement); {cores * 1000 / ours - laying_out - writing:.1f} the rest "
         f"(issuing, storing, e-mailing, tasks, idle), taking all {cores} cores as busy"
     )
+    # What this design could reach at best: both cores doing nothing but drawing (no
+    # numbering, storing, e-mail or task, no idle moment) against the same plain loop.
+    ceiling = cores * 1000 / (laying_out + writing) / plain
+    print(f"ceiling: {ceiling:.2f} x (drawing alone, every core busy, nothing else)")
     busy = (issuing_cpu + workers_cpu) / (issued_for * cores)
     print(
         f"CPU a statement: {1000 * issuing_cpu / N:.1f} ms issuing (this process), "
