@@ -13,11 +13,13 @@ migrations), so that no code path (model, admin, queryset update, raw SQL) can b
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from backoffice.money import format_money, validate_currency
 
@@ -295,8 +297,11 @@ class StatementRun(models.Model):
     total = models.PositiveIntegerField(default=0, help_text="Donors with gifts to cover.")
     done = models.PositiveIntegerField(default=0)
     issued = models.PositiveIntegerField(default=0)
-    skipped = models.JSONField(default=list, blank=True, help_text="[{donor, name, reason}]")
     error = models.TextField(blank=True)
+    # Each execution takes the next attempt; one that finds a later attempt has begun (the
+    # run was restarted while it was thought dead) stops, so two never go on side by side.
+    attempt = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)  # moves with every chunk done
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -306,6 +311,50 @@ class StatementRun(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    # A running run saves its progress every few seconds at most; one silent for longer
+    # lost its worker (killed, redeployed) and may be started again.
+    STALLED_AFTER = dt.timedelta(minutes=10)
+
     def __str__(self) -> str:
         kind = "dry run" if self.dry_run else "run"
         return f"{self.jurisdiction} {self.year} statements {kind} #{self.pk}"
+
+    @property
+    def stalled(self) -> bool:
+        return (
+            self.status == self.Status.RUNNING
+            and timezone.now() - self.updated_at > self.STALLED_AFTER
+        )
+
+    @property
+    def can_restart(self) -> bool:
+        return self.status in (self.Status.STOPPED, self.Status.FAILED) or self.stalled
+
+
+class StatementRunNote(models.Model):
+    """A donor the run skipped, or whose statement it issued with something to do about it
+    (it goes by post), and why."""
+
+    class Reason(models.TextChoices):
+        NO_EMAIL = "no_email", "No e-mail address: issued, to be posted"
+        OPTED_OUT = "opted_out", "Opted out of e-mail: issued, to be posted"
+        NOTHING_ELIGIBLE = "nothing_eligible", "Skipped: nothing eligible any more"
+        REFUSED = "refused", "Skipped: a rule refused the statement"
+        CHANGED = "changed", "Skipped: a gift changed while the run was on it"
+
+    ISSUED = (Reason.NO_EMAIL, Reason.OPTED_OUT)  # the statement exists; a restart keeps these
+
+    run = models.ForeignKey(StatementRun, on_delete=models.CASCADE, related_name="notes")
+    donor = models.ForeignKey(
+        "donors.Donor", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    donor_name = models.CharField(max_length=300, help_text="As it was at the run.")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(blank=True, help_text="What the rule or the change said.")
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["run", "reason"])]
+
+    def __str__(self) -> str:
+        return f"{self.donor_name}: {self.get_reason_display()}"

@@ -1,11 +1,11 @@
 import datetime as dt
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from donors.models import Gift
 from receipts import rules
-from receipts.models import Organisation, Receipt, ReceiptLine
+from receipts.models import Organisation, Receipt, ReceiptLine, StatementRun, StatementRunNote
 from receipts.services import MAX_DELIVERY_ATTEMPTS
 
 
@@ -60,3 +60,16 @@ def deliveries_due(*, stale_minutes: int):
         | Q(old, delivery_status=queued, status=Receipt.Status.ISSUED)
         | Q(old, delivery_status=not_sent, pdf_sha256="")
     )
+
+
+def statement_run_notes_summary(*, run: StatementRun) -> list[tuple[StatementRunNote.Reason, int]]:
+    """How many of the run's donors were skipped, or issued to be posted, for each reason,
+    in the order the reasons are listed."""
+    counts = dict(
+        run.notes.order_by()
+        .values_list("reason")
+        .annotate(count=Count("pk"))
+        .values_list("reason", "count")
+    )
+    Reason = StatementRunNote.Reason
+    return [(Reason(value), counts[value]) for value in Reason.values if value in counts]

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from donors.models import Donor, Gift
 from receipts import rules
-from receipts.models import Organisation, Receipt, ReceiptLine, StatementRun
+from receipts.models import Organisation, Receipt, ReceiptLine, StatementRun, StatementRunNote
 from receipts.services import receipt_issue, receipts_queue_delivery
 
 CHUNK = 25
@@ -67,7 +67,14 @@ def statement_run_stop(*, run: StatementRun) -> None:
 def statement_run_execute(
     *, run: StatementRun, progress: Callable[[int, int], None] | None = None
 ) -> StatementRun:
-    """Issue (or, in a dry run, only check) every statement of the run's year."""
+    """Issue (or, in a dry run, only check) every statement of the run's year.
+
+    Started again (stopped, failed, or stalled by a lost worker), a run goes on where it
+    was: its counts and the notes on statements already issued stay, the donors it skipped
+    are looked at again. A run's progress is saved every CHUNK donors, so a worker killed
+    half-way loses at most that chunk's counts and notes, never a statement: what is issued
+    is issued once and queued for e-mail, and the post list is read from the receipts."""
+    run = _begin_attempt(run)
     donor_ids = sorted(
         set(
             eligible_gifts(year=run.year, jurisdiction=run.jurisdiction).values_list(
@@ -75,15 +82,24 @@ def statement_run_execute(
             )
         )
     )
-    run.status, run.total, run.done, run.issued, run.skipped = (
-        StatementRun.Status.RUNNING, len(donor_ids), 0, 0, [],
+    going_on = run.done > 0 and not run.dry_run
+    if going_on:  # the donors it issued for are no longer eligible: keep them counted
+        run.notes.exclude(reason__in=StatementRunNote.ISSUED).delete()
+    else:
+        run.notes.all().delete()
+        run.issued = 0
+    done_before = run.issued if going_on else 0
+    run.status, run.total, run.done, run.error, run.finished_at = (
+        StatementRun.Status.RUNNING, done_before + len(donor_ids), done_before, "", None,
     )  # fmt: skip
     run.save()
+    run.pending_notes = []
     # Read once per run: the organisation's choice of what a statement lists.
     run.lists_all_gifts = Organisation.current().statement_lists == Organisation.StatementLists.ALL
     if not run.dry_run:
         _queue_undrawn(run)
     issued: list[int] = []
+    superseded = False
     try:
         for i, donor_id in enumerate(donor_ids, 1):
             if i % CHUNK == 1:
@@ -95,13 +111,15 @@ def statement_run_execute(
             # donor's statement, and other writers (workers drawing) get the database between.
             if receipt := _statement_for(run, *chunk[donor_id]):
                 issued.append(receipt.pk)
-            run.done = i
+            run.done = done_before + i
             if i % CHUNK == 0 or i == len(donor_ids):
-                run.save(update_fields=["done", "issued", "skipped"])
+                if not _save_progress(run):
+                    superseded = True
+                    break
                 receipts_queue_delivery(receipt_ids=issued)
                 issued = []
             if progress:
-                progress(i, len(donor_ids))
+                progress(run.done, run.total)
         else:
             run.status = StatementRun.Status.DONE
         receipts_queue_delivery(receipt_ids=issued)  # a stopped run's last, partial chunk
@@ -109,9 +127,33 @@ def statement_run_execute(
         run.status, run.error = StatementRun.Status.FAILED, str(exc)[:2000]
         raise
     finally:
-        run.finished_at = timezone.now()
-        run.save()
+        if not superseded:
+            run.finished_at = timezone.now()
+            _save_progress(run, final=True)
     return run
+
+
+def _begin_attempt(run: StatementRun) -> StatementRun:
+    """Take the run's next attempt (an older execution still going then stops) and read
+    the run as it is now."""
+    StatementRun.objects.filter(pk=run.pk).update(attempt=F("attempt") + 1)
+    run.refresh_from_db()
+    return run
+
+
+def _save_progress(run: StatementRun, *, final: bool = False) -> bool:
+    """Save the counts and the notes gathered since the last save, unless a later attempt
+    has taken the run over (then False, and nothing is written). Its updated_at is the
+    heartbeat by which a stalled run is known."""
+    fields = {"done": run.done, "issued": run.issued, "updated_at": timezone.now()}
+    if final:
+        fields |= {"status": run.status, "error": run.error, "finished_at": run.finished_at}
+    with transaction.atomic():
+        if not StatementRun.objects.filter(pk=run.pk, attempt=run.attempt).update(**fields):
+            return False
+        StatementRunNote.objects.bulk_create(run.pending_notes)
+    run.pending_notes = []
+    return True
 
 
 def _queue_undrawn(run: StatementRun) -> None:
@@ -148,8 +190,10 @@ def _stop_requested(run: StatementRun) -> bool:
     return StatementRun.objects.filter(pk=run.pk, stop_requested=True).exists()
 
 
-def _skip(run: StatementRun, donor: Donor, reason: str) -> None:
-    run.skipped.append({"donor": donor.pk, "name": donor.display_name, "reason": reason})
+def _note(run: StatementRun, donor: Donor, reason: str, detail: str = "") -> None:
+    run.pending_notes.append(StatementRunNote(
+        run=run, donor=donor, donor_name=donor.display_name[:300], reason=reason, detail=detail,
+    ))  # fmt: skip
 
 
 def _donors_with_gifts(run: StatementRun, donor_ids: list[int]) -> dict[int, tuple]:
@@ -166,14 +210,15 @@ def _donors_with_gifts(run: StatementRun, donor_ids: list[int]) -> dict[int, tup
 
 def _statement_for(run: StatementRun, donor: Donor, gifts: list[Gift]) -> Receipt | None:
     """The donor's statement, issued (None when skipped or in a dry run)."""
+    Reason = StatementRunNote.Reason
     if not gifts:
-        _skip(run, donor, "nothing eligible (covered since the run began)")
+        _note(run, donor, Reason.NOTHING_ELIGIBLE, "covered since the run began")
         return None
     lines = [rules.counted(g, jurisdiction=run.jurisdiction) for g in gifts]
     try:
         rules.check(jurisdiction=run.jurisdiction, lines=lines, donor=donor)
     except ValidationError as exc:
-        _skip(run, donor, "; ".join(exc.messages))
+        _note(run, donor, Reason.REFUSED, "; ".join(exc.messages))
         return None
     receipt = None
     if not run.dry_run:
@@ -185,11 +230,11 @@ def _statement_for(run: StatementRun, donor: Donor, gifts: list[Gift]) -> Receip
                 already_receipted=_already_receipted(run, donor, gifts) if summary else None,
             )  # fmt: skip
         except ValidationError as exc:  # a gift receipted or refunded since the chunk was read
-            _skip(run, donor, "; ".join(exc.messages))
+            _note(run, donor, Reason.CHANGED, "; ".join(exc.messages))
             return None
     run.issued += 1
     if not donor.email:
-        _skip(run, donor, "no e-mail address: issued, to be posted or downloaded")
+        _note(run, donor, Reason.NO_EMAIL)
     elif not donor.receipts_by_email:
-        _skip(run, donor, "opted out of e-mail: issued, to be posted")
+        _note(run, donor, Reason.OPTED_OUT)
     return receipt

@@ -16,6 +16,11 @@ urlpatterns = [
         name="statement_run_to_post",
     ),
     path(
+        "receipts/statements/<int:pk>/notes.csv",
+        views.statement_run_notes_csv,
+        name="statement_run_notes_csv",
+    ),
+    path(
         "receipts/statements/<int:pk>/control/",
         views.statement_run_control,
         name="statement_run_control",

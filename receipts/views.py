@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from backoffice.money import money_label
 from receipts import rules
-from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun
+from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun, StatementRunNote
 from receipts.pdfa import concatenate
 from receipts.rendering import receipt_copy_pdf
-from receipts.selectors import donor_receipts, gifts_waiting_for_receipt, statements_to_post
+from receipts.selectors import (
+    donor_receipts,
+    gifts_waiting_for_receipt,
+    statement_run_notes_summary,
+    statements_to_post,
+)
 from receipts.services import receipts_issue_each
 from receipts.statements import statement_run_create, statement_run_queue, statement_run_stop
 
@@ -90,6 +98,7 @@ def statement_runs(request):
 
 
 POSTED_PER_PDF = 500  # a PDF to print is made while the page waits: a few seconds at most
+NOTES_SHOWN = 200  # on the run's page; the CSV has them all
 
 
 @permission_required("receipts.view_statementrun", raise_exception=True)
@@ -103,8 +112,43 @@ def statement_run(request, pk: int):
     )
     parts = [(n + 1, n * POSTED_PER_PDF + 1, min((n + 1) * POSTED_PER_PDF, to_post))
              for n in range(-(-to_post // POSTED_PER_PDF))]  # fmt: skip
-    context = {"run": run, "busy": busy, "to_post": to_post, "parts": parts}
+    summary = statement_run_notes_summary(run=run)
+    reason = request.GET.get("reason", "")
+    if reason not in StatementRunNote.Reason.values:
+        reason = ""
+    notes = run.notes.filter(reason=reason) if reason else run.notes.all()
+    context = {
+        "run": run, "busy": busy and not run.stalled, "to_post": to_post, "parts": parts,
+        "summary": summary, "reason": reason, "notes": notes[:NOTES_SHOWN],
+        "notes_total": sum(count for _, count in summary),
+        "notes_of": sum(count for why, count in summary if why == reason or not reason),
+    }  # fmt: skip
     return render(request, "receipts/statement_run.html", context)
+
+
+@permission_required("receipts.view_statementrun", raise_exception=True)
+def statement_run_notes_csv(request, pk: int):
+    """Every donor the run skipped or issued to be posted, with why, as CSV."""
+    run = get_object_or_404(StatementRun, pk=pk)
+    header = [["donor", "name", "reason", "reason_text", "detail"]]
+    rows = (
+        [note.donor_id or "", note.donor_name, note.reason, note.get_reason_display(), note.detail]
+        for note in run.notes.order_by("pk").iterator(chunk_size=2000)
+    )
+    writer = csv.writer(_Echo())
+    name = f"statements-{run.year}-{run.jurisdiction}-run-{run.pk}-notes.csv"
+    return StreamingHttpResponse(
+        (writer.writerow(row) for row in itertools.chain(header, rows)),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+class _Echo:
+    """A file for csv.writer that hands each line back instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
 
 
 @permission_required("receipts.view_receipt", raise_exception=True)
@@ -127,10 +171,7 @@ def statement_run_control(request, pk: int):
     run = get_object_or_404(StatementRun, pk=pk)
     if request.POST.get("do") == "stop" and run.status == StatementRun.Status.RUNNING:
         statement_run_stop(run=run)
-    elif request.POST.get("do") == "restart" and run.status in (
-        StatementRun.Status.STOPPED,
-        StatementRun.Status.FAILED,
-    ):
+    elif request.POST.get("do") == "restart" and run.can_restart:
         statement_run_queue(run=run)
     return redirect("statement_run", pk=run.pk)
 

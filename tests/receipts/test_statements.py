@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from receipts.models import Receipt, StatementRun
 from receipts.services import receipt_issue
@@ -103,10 +104,11 @@ def test_a_dry_run_issues_nothing_and_reports_what_would_be_skipped():
     run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None,
                                                          dry_run=True))  # fmt: skip
     assert (run.issued, Receipt.objects.count()) == (2, 0)
-    reasons = {s["donor"]: s["reason"] for s in run.skipped}
-    assert set(reasons) == {people[1].pk, people[2].pk}
-    assert "has no address" in reasons[people[2].pk]
-    assert "opted out of e-mail" in reasons[people[1].pk]
+    notes = {n.donor_id: (n.reason, n.detail) for n in run.notes.all()}
+    assert notes == {
+        people[1].pk: ("opted_out", ""),
+        people[2].pk: ("refused", f"{people[2]} has no address: a Canadian receipt must show it"),
+    }
 
 
 def test_a_run_killed_half_way_and_started_again_issues_exactly_one_statement_each(
@@ -158,8 +160,128 @@ def test_a_stop_request_stops_the_run_and_a_restart_finishes_it(monkeypatch):
     run = statement_run_execute(run=run, progress=stop_at_three)
     assert run.status == "stopped" and Receipt.objects.count() == 3
     StatementRun.objects.filter(pk=run.pk).update(stop_requested=False)
-    statement_run_execute(run=StatementRun.objects.get(pk=run.pk))
+    run = statement_run_execute(run=StatementRun.objects.get(pk=run.pk))
     assert Receipt.objects.count() == len(people)
+    # The run went on where it was: its figures count both parts.
+    assert (run.status, run.total, run.done, run.issued) == ("done", 7, 7, 7)
+    run.refresh_from_db()
+    assert (run.status, run.total, run.done, run.issued) == ("done", 7, 7, 7)
+
+
+def test_a_restarted_run_keeps_its_notes_on_issued_statements_and_looks_again_at_the_skipped(
+    monkeypatch,
+):
+    """The first part issued a statement to post (no e-mail) and skipped a donor without an
+    address; the donor's address is then mended and the run started again."""
+    from receipts import statements
+
+    monkeypatch.setattr(statements, "CHUNK", 2)
+    unaddressed, no_email, *others = _gifts(donors=5, each=1)
+    unaddressed.address_line1 = unaddressed.city = ""
+    unaddressed.save()
+    no_email.email = ""
+    no_email.save()
+    run = statement_run_create(year=2025, jurisdiction="CA", by=None)
+
+    def stop_at_two(done, total):
+        if done == 2:
+            StatementRun.objects.filter(pk=run.pk).update(stop_requested=True)
+
+    run = statement_run_execute(run=run, progress=stop_at_two)
+    assert (run.status, run.issued) == ("stopped", 1)
+    assert sorted(run.notes.values_list("reason", flat=True)) == ["no_email", "refused"]
+    unaddressed.address_line1, unaddressed.city = "1 Queen St", "Toronto"
+    unaddressed.save()
+    StatementRun.objects.filter(pk=run.pk).update(stop_requested=False)
+    run = statement_run_execute(run=StatementRun.objects.get(pk=run.pk))
+    assert (run.status, run.total, run.done, run.issued) == ("done", 5, 5, 5)
+    assert list(run.notes.values_list("donor", "reason")) == [(no_email.pk, "no_email")]
+    assert Receipt.objects.filter(donor=unaddressed).count() == 1
+
+
+def test_an_older_execution_of_a_restarted_run_stops_and_writes_nothing_over_it(monkeypatch):
+    """A run thought dead is started again while its first execution is in fact alive: the
+    first one finds a later attempt at its next save and stops, leaving the run to it."""
+    from receipts import statements
+
+    monkeypatch.setattr(statements, "CHUNK", 2)
+    people = _gifts(donors=6, each=1)
+    run = statement_run_create(year=2025, jurisdiction="CA", by=None)
+
+    def restarted_at_one(done, total):
+        if done == 1:  # what statement_run_execute does first, in another worker
+            StatementRun.objects.filter(pk=run.pk).update(attempt=F("attempt") + 1, done=0)
+
+    first = statement_run_execute(run=run, progress=restarted_at_one)
+    assert Receipt.objects.count() == 2  # its first chunk, then it stopped
+    stored = StatementRun.objects.get(pk=run.pk)
+    assert (stored.status, stored.done, stored.finished_at) == ("running", 0, None)
+    assert first.attempt == 1 and stored.attempt == 2
+    statement_run_execute(run=stored)
+    assert sorted(Receipt.objects.values_list("donor", flat=True)) == sorted(p.pk for p in people)
+
+
+def test_a_run_whose_worker_died_is_shown_stalled_and_finance_starts_it_again(
+    finance_client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    _gifts(donors=3, each=1)
+    run = statement_run_create(year=2025, jurisdiction="CA", by=None)
+    StatementRun.objects.filter(pk=run.pk).update(status="running")  # its worker then died
+    page = finance_client.get(reverse("statement_run", args=[run.pk])).content.decode()
+    assert "Stop after the current donor" in page and "has not moved" not in page
+    control = reverse("statement_run_control", args=[run.pk])
+    finance_client.post(control, {"do": "restart"})  # refused: it may still be working
+    assert StatementRun.objects.get(pk=run.pk).status == "running"
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    StatementRun.objects.filter(pk=run.pk).update(updated_at=an_hour_ago)
+    page = finance_client.get(reverse("statement_run", args=[run.pk])).content.decode()
+    assert "has not moved since" in page and "Start again" in page
+    assert 'http-equiv="refresh"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        finance_client.post(control, {"do": "restart"})
+    run.refresh_from_db()
+    assert (run.status, run.issued) == ("done", 3)
+    assert Receipt.objects.filter(kind="statement").count() == 3
+
+
+def test_the_run_page_sums_up_its_notes_by_reason_and_gives_them_all_as_csv(
+    finance_client, client, monkeypatch
+):
+    import csv
+
+    from django.urls import reverse
+
+    from receipts import views
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr(views, "NOTES_SHOWN", 2)
+    people = _gifts(donors=5, each=1)
+    for donor in people[:3]:
+        donor.email = ""
+        donor.save()
+    people[3].receipts_by_email = False
+    people[3].save()
+    run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
+    url = reverse("statement_run", args=[run.pk])
+    page = " ".join(finance_client.get(url).content.decode().split())
+    assert "Skipped or to note (4)" in page
+    assert 'No e-mail address: issued, to be posted</a></td><td class="num">3<' in page
+    assert 'Opted out of e-mail: issued, to be posted</a></td><td class="num">1<' in page
+    assert "the first 2 are listed here" in page
+    page = " ".join(finance_client.get(url + "?reason=opted_out").content.decode().split())
+    assert people[3].display_name in page and people[0].display_name not in page
+    assert "are listed here" not in page
+    answer = finance_client.get(reverse("statement_run_notes_csv", args=[run.pk]))
+    rows = list(csv.reader(b"".join(answer.streaming_content).decode().splitlines()))
+    assert rows[0] == ["donor", "name", "reason", "reason_text", "detail"]
+    assert sorted((int(r[0]), r[2]) for r in rows[1:]) == sorted(
+        [(p.pk, "no_email") for p in people[:3]] + [(people[3].pk, "opted_out")]
+    )
+    client.force_login(UserFactory())
+    assert client.get(reverse("statement_run_notes_csv", args=[run.pk])).status_code == 403
 
 
 def test_the_command_prints_what_it_did(db):
@@ -169,6 +291,24 @@ def test_the_command_prints_what_it_did(db):
                  stdout=out, verbosity=0)  # fmt: skip
     assert "2 statements would be issued for 2 donors" in out.getvalue()
     assert not Receipt.objects.exists()
+
+
+def test_the_command_sums_up_its_notes_and_lists_them(db, monkeypatch):
+    from receipts.management.commands import issue_statements
+
+    monkeypatch.setattr(issue_statements, "NOTES_SHOWN", 1)
+    people = _gifts(donors=3, each=1)
+    for donor in people:
+        donor.email = ""
+        donor.save()
+    out = io.StringIO()
+    call_command("issue_statements", "--year", "2025", "--jurisdiction", "CA",
+                 stdout=out, verbosity=0)  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "3 statements issued for 3 donors."
+    assert lines[1] == "  3 × No e-mail address: issued, to be posted"
+    assert lines[2].startswith(f"  donor #{people[0].pk} {people[0].display_name}: No e-mail")
+    assert lines[3] == "  … and 2 more: --verbosity 2 lists them all."
 
 
 def test_finance_runs_statements_from_the_staff_page(
@@ -224,9 +364,9 @@ def test_a_gift_receipted_while_the_run_is_on_its_chunk_is_skipped_and_the_run_g
     assert (run.status, run.issued) == ("done", 2)
     statements = Receipt.objects.filter(kind="statement")
     assert sorted(statements.values_list("donor", flat=True)) == [people[0].pk, people[2].pk]
-    ((skipped),) = run.skipped
-    assert skipped["donor"] == people[1].pk
-    assert f"Gift #{gift.pk} is already on a receipt in force" in skipped["reason"]
+    ((skipped),) = run.notes.all()
+    assert (skipped.donor_id, skipped.reason) == (people[1].pk, "changed")
+    assert f"Gift #{gift.pk} is already on a receipt in force" in skipped.detail
 
 
 def test_finance_prints_the_statements_that_go_by_post_from_the_run_page(

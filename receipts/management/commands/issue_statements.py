@@ -6,7 +6,10 @@ from tqdm import tqdm
 
 from accounts.models import User
 from receipts.models import Organisation
+from receipts.selectors import statement_run_notes_summary
 from receipts.statements import statement_run_create, statement_run_execute
+
+NOTES_SHOWN = 20
 
 
 class Command(BaseCommand):
@@ -37,8 +40,15 @@ class Command(BaseCommand):
 
             run = statement_run_execute(run=run, progress=progress)
         verb = "would be issued" if dry_run else "issued"
-        self.stdout.write(
-            f"{run.issued} statements {verb} for {run.total} donors; {len(run.skipped)} notes:"
-        )
-        for skip in run.skipped:
-            self.stdout.write(f"  donor #{skip['donor']} {skip['name']}: {skip['reason']}")
+        self.stdout.write(f"{run.issued} statements {verb} for {run.total} donors.")
+        for reason, count in statement_run_notes_summary(run=run):
+            self.stdout.write(f"  {count} × {reason.label}")
+        notes = run.notes.all()
+        shown = notes if verbosity >= 2 else notes[:NOTES_SHOWN]
+        for note in shown:
+            detail = f" ({note.detail})" if note.detail else ""
+            self.stdout.write(
+                f"  donor #{note.donor_id} {note.donor_name}: {note.get_reason_display()}{detail}"
+            )
+        if verbosity < 2 and (more := notes.count() - NOTES_SHOWN) > 0:
+            self.stdout.write(f"  … and {more} more: --verbosity 2 lists them all.")
