@@ -1,8 +1,8 @@
 """Receipts as PDF/A-3b documents, drawn by WeasyPrint from HTML templates, with the
 receipt's data embedded as a JSON attachment and the fonts shipped in receipts/static.
 
-WeasyPrint reads nothing but the project's own static files, the media files (the logo and
-signature) and data: URLs: no network, no other file.
+WeasyPrint reads nothing but the project's own static files, the stored logo and signature
+(through the storage, so object storage works too) and data: URLs: no network, no other file.
 """
 
 from __future__ import annotations
@@ -11,16 +11,20 @@ import base64
 import functools
 import io
 import json
+import mimetypes
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import weasyprint
 import zxingcpp
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from PIL import Image, ImageOps
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcherResponse
 
 from backoffice.money import format_money
 from receipts import rules
@@ -30,16 +34,31 @@ from receipts.pdfa import Part, overlay_each_page, split_pdf_a3b
 STATIC = Path(__file__).resolve().parent / "static" / "receipts"
 
 
+MEDIA = "media:"  # a file in the storage (the logo, the signature), local or object storage
+
+
+def media_url(file) -> str:
+    """How a receipt's HTML points at a stored file: WeasyPrint fetches it through
+    ProjectFilesOnly from the storage, so no file path is needed (object storage has none)."""
+    return MEDIA + quote(file.name)
+
+
 class ProjectFilesOnly(weasyprint.URLFetcher):
-    """Fetches data: URLs and files under the project's receipt assets or MEDIA_ROOT."""
+    """Fetches data: URLs, files under the project's receipt assets and media: files from
+    the storage; nothing else."""
 
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
             return super().fetch(url, headers)
+        if url.startswith(MEDIA):
+            name = unquote(url.removeprefix(MEDIA))
+            with default_storage.open(name) as file:  # the storage refuses names outside it
+                body = file.read()
+            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body, {"Content-Type": content_type})
         if url.startswith("file://"):
             path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-            roots = [STATIC.resolve(), Path(settings.MEDIA_ROOT).resolve()]
-            if any(path.is_relative_to(root) for root in roots):
+            if path.is_relative_to(STATIC.resolve()):
                 return super().fetch(url, headers)
         raise ValueError(f"Receipts may not load {url!r}: only the project's own files.")
 
@@ -162,8 +181,8 @@ def _sheet_html(receipt: Receipt, *, org: Organisation, lines: list, sheet_id: s
         ),
         "qr": _qr_png(verification_url(receipt)),
         "verify_url": verification_url(receipt),
-        "logo": Path(org.logo.path).as_uri() if org.logo else "",
-        "signature": Path(org.signature.path).as_uri() if org.signature else "",
+        "logo": media_url(org.logo) if org.logo else "",
+        "signature": media_url(org.signature) if org.signature else "",
         "language": language,
         "sheet_id": sheet_id,
     }

@@ -137,6 +137,10 @@ def test_rendering_reads_no_file_outside_the_project_and_nothing_from_the_networ
     for url in ["file:///etc/passwd", "https://example.org/logo.png", "http://127.0.0.1/x"]:
         with pytest.raises(ValueError, match="only the project's own files"):
             fetch(url)
+    from django.core.exceptions import SuspiciousFileOperation
+
+    with pytest.raises(SuspiciousFileOperation):  # the storage keeps to its own files
+        fetch("media:../../../../etc/passwd")
 
 
 def test_staff_preview_the_receipt_a_gift_would_get_without_issuing_it(org, finance_client):
@@ -168,8 +172,13 @@ def _png(width=120, height=40, format="PNG") -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.parametrize(
+    "storage",
+    ["django.core.files.storage.FileSystemStorage",
+     "django.core.files.storage.InMemoryStorage"],  # like object storage: files have no path
+)  # fmt: skip
 def test_the_signature_and_logo_are_checked_images_and_drawn_on_the_receipt(
-    org, settings, tmp_path
+    org, settings, tmp_path, storage
 ):
     from django.core.exceptions import ValidationError
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -177,6 +186,7 @@ def test_the_signature_and_logo_are_checked_images_and_drawn_on_the_receipt(
     from receipts.models import validate_receipt_image
 
     settings.MEDIA_ROOT = str(tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": storage}}
     for bad, message in [
         (SimpleUploadedFile("sig.png", b"not an image"), "not an image"),
         (SimpleUploadedFile("sig.gif", _png(format="GIF")), "PNG or a JPEG"),
