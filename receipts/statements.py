@@ -82,13 +82,12 @@ def statement_run_execute(
             )
         )
     )
-    going_on = run.done > 0 and not run.dry_run
-    if going_on:  # the donors it issued for are no longer eligible: keep them counted
+    if run.done and not run.dry_run:  # going on: whom it issued for is no longer eligible
         run.notes.exclude(reason__in=StatementRunNote.ISSUED).delete()
     else:
         run.notes.all().delete()
         run.issued = 0
-    done_before = run.issued if going_on else 0
+    done_before = run.issued
     run.status, run.total, run.done, run.error, run.finished_at = (
         StatementRun.Status.RUNNING, done_before + len(donor_ids), done_before, "", None,
     )  # fmt: skip
