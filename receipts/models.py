@@ -336,8 +336,8 @@ class StatementRunNote(models.Model):
     (it goes by post), and why."""
 
     class Reason(models.TextChoices):
-        NO_EMAIL = "no_email", "No e-mail address: issued, to be posted"
-        OPTED_OUT = "opted_out", "Opted out of e-mail: issued, to be posted"
+        NO_EMAIL = "no_email", "No e-mail address: goes by post"
+        OPTED_OUT = "opted_out", "Opted out of e-mail: goes by post"
         NOTHING_ELIGIBLE = "nothing_eligible", "Skipped: nothing eligible any more"
         REFUSED = "refused", "Skipped: a rule refused the statement"
         CHANGED = "changed", "Skipped: a gift changed while the run was on it"

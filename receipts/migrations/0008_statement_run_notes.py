@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('donor_name', models.CharField(help_text='As it was at the run.', max_length=300)),
-                ('reason', models.CharField(choices=[('no_email', 'No e-mail address: issued, to be posted'), ('opted_out', 'Opted out of e-mail: issued, to be posted'), ('nothing_eligible', 'Skipped: nothing eligible any more'), ('refused', 'Skipped: a rule refused the statement'), ('changed', 'Skipped: a gift changed while the run was on it')], max_length=20)),
+                ('reason', models.CharField(choices=[('no_email', 'No e-mail address: goes by post'), ('opted_out', 'Opted out of e-mail: goes by post'), ('nothing_eligible', 'Skipped: nothing eligible any more'), ('refused', 'Skipped: a rule refused the statement'), ('changed', 'Skipped: a gift changed while the run was on it')], max_length=20)),
                 ('detail', models.TextField(blank=True, help_text='What the rule or the change said.')),
                 ('donor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='donors.donor')),
                 ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='receipts.statementrun')),

@@ -268,8 +268,8 @@ def test_the_run_page_sums_up_its_notes_by_reason_and_gives_them_all_as_csv(
     url = reverse("statement_run", args=[run.pk])
     page = " ".join(finance_client.get(url).content.decode().split())
     assert "Skipped or to note (4)" in page
-    assert 'No e-mail address: issued, to be posted</a></td><td class="num">3<' in page
-    assert 'Opted out of e-mail: issued, to be posted</a></td><td class="num">1<' in page
+    assert 'No e-mail address: goes by post</a></td><td class="num">3<' in page
+    assert 'Opted out of e-mail: goes by post</a></td><td class="num">1<' in page
     assert "the first 2 are listed here" in page
     page = " ".join(finance_client.get(url + "?reason=opted_out").content.decode().split())
     assert people[3].display_name in page and people[0].display_name not in page
@@ -306,7 +306,7 @@ def test_the_command_sums_up_its_notes_and_lists_them(db, monkeypatch):
                  stdout=out, verbosity=0)  # fmt: skip
     lines = out.getvalue().splitlines()
     assert lines[0] == "3 statements issued for 3 donors."
-    assert lines[1] == "  3 × No e-mail address: issued, to be posted"
+    assert lines[1] == "  3 × No e-mail address: goes by post"
     assert lines[2].startswith(f"  donor #{people[0].pk} {people[0].display_name}: No e-mail")
     assert lines[3] == "  … and 2 more: --verbosity 2 lists them all."
 

@@ -4,9 +4,10 @@ included), voided and replaced when its money goes back."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from donors.services import gift_void
-from receipts.models import Organisation, Receipt
+from receipts.models import Organisation, Receipt, StatementRun
 from tests.factories import DonorFactory, posted_gift
 
 pytestmark = pytest.mark.django_db
@@ -99,8 +100,13 @@ def test_the_demo_command_sets_the_organisation_and_receipts_the_demo_donors_gif
     donor = DonorFactory(email="donor@example.org")
     for day in (1, 2):
         posted_gift(donor=donor, amount=5_000, on=ON.replace(day=day))
+    last_year = timezone.localdate().year - 1
+    posted_gift(amount=7_500, currency="USD", on=dt.date(last_year, 6, 1))  # another donor's
     out = io.StringIO()
     call_command("seed_receipts_demo", stdout=out)
     call_command("seed_receipts_demo", stdout=out)  # again: nothing twice
     assert Organisation.current().legal_name == "Humans Against Trafficking"
     assert Receipt.objects.filter(donor=donor).count() == 2
+    (dry_run,) = StatementRun.objects.all()  # once, and issuing nothing
+    assert (dry_run.year, dry_run.dry_run, dry_run.issued) == (last_year, True, 1)
+    assert not Receipt.objects.filter(kind="statement").exists()

@@ -1,11 +1,15 @@
-"""Demo receipts (after seed_demo): the organisation's receipt details, and receipts for the
-demo donor's gifts so that donor@example.org sees them on their page."""
+"""Demo receipts (after seed_demo): the organisation's receipt details, receipts for the
+demo donor's gifts so that donor@example.org sees them on their page, and a dry run of last
+year's statements for finance to look at on /receipts/statements/."""
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
+from accounts.models import User
 from donors.models import Donor, Gift
-from receipts.models import Organisation, ReceiptLine
+from receipts.models import Organisation, ReceiptLine, StatementRun
 from receipts.services import receipt_issue
+from receipts.statements import statement_run_create, statement_run_execute
 
 
 class Command(BaseCommand):
@@ -33,3 +37,13 @@ class Command(BaseCommand):
             receipt_issue(gifts=[gift], kind="gift", jurisdiction="US", by=None)
             issued += 1
         self.stdout.write(f"{issued} receipts issued for {donor}; the task worker draws them.")
+        last_year = timezone.localdate().year - 1
+        if not StatementRun.objects.filter(year=last_year).exists():
+            finance = User.objects.filter(email="finance@example.org").first()
+            run = statement_run_execute(run=statement_run_create(
+                year=last_year, jurisdiction="US", by=finance, dry_run=True,
+            ))  # fmt: skip
+            self.stdout.write(
+                f"A dry run of the {last_year} statements: {run.issued} would be issued, "
+                f"{run.notes.count()} donors to note; see /receipts/statements/{run.pk}/."
+            )
