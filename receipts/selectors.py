@@ -73,3 +73,31 @@ def statement_run_notes_summary(*, run: StatementRun) -> list[tuple[StatementRun
     )
     Reason = StatementRunNote.Reason
     return [(Reason(value), counts[value]) for value in Reason.values if value in counts]
+
+
+def gift_receipt_note(gift: Gift) -> str:
+    """What a gift's admin page says of its receipts: the one in force (and how its e-mail
+    went), the void ones it was on, or, for a posted gift without one, why: below the
+    threshold (left to the year-end statement), or what stops it now."""
+    lines = list(ReceiptLine.objects.filter(gift=gift).select_related("receipt__series")
+                 .order_by("-in_force", "-receipt__issued_at"))  # fmt: skip
+    said = []
+    for line in lines:
+        receipt = line.receipt
+        if line.in_force:
+            said.append(f"receipt {receipt.receipt_number} in force "
+                        f"(e-mail: {receipt.get_delivery_status_display().lower()})")  # fmt: skip
+        else:
+            said.append(f"receipt {receipt.receipt_number} void ({receipt.void_reason})")
+    if gift.status != Gift.Status.POSTED or any(line.in_force for line in lines):
+        return " · ".join(said)
+    org = Organisation.current()
+    if org.jurisdiction and not rules.needs_receipt_automatically(
+        gift, jurisdiction=org.jurisdiction, threshold=org.auto_receipt_threshold
+    ):
+        said.append("no receipt: below the threshold, for the year-end statement")
+    elif problems := rules.problems_for(gift, jurisdiction=org.jurisdiction):
+        said.append(f"no receipt: {'; '.join(problems)} (Receipts → waiting for a receipt)")
+    else:
+        said.append("no receipt yet: ready to issue (Receipts → waiting for a receipt)")
+    return " · ".join(said)

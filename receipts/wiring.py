@@ -12,6 +12,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 
+from backoffice.money import money_label
 from receipts import rules
 from receipts.models import Organisation, Receipt, ReceiptLine
 from receipts.services import receipt_issue, receipt_replace, receipt_void
@@ -41,7 +42,7 @@ def follow_returned_money(sender, *, gift, by, **kwargs) -> None:
         return
     reason = (
         f"Gift #{gift.pk} was voided" if gift.status == gift.Status.VOID
-        else f"Gift #{gift.pk}: {gift.refunded_amount} refunded"
+        else f"Gift #{gift.pk}: {money_label(gift.refunded_amount, gift.currency)} refunded"
     )  # fmt: skip
     replace = Organisation.current().on_refund == Organisation.OnRefund.REPLACE
     _void_and_maybe_replace(line.receipt, reason=reason, by=by, replace=replace)

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
@@ -122,7 +124,8 @@ class VoidForm(forms.Form):
 
 
 # What other apps say about a gift on its admin page ("Where the money is": the payout or
-# deposit it arrived in). Each entry: a function (gift) -> text; registered in their ready().
+# deposit it arrived in, its receipt). Each entry: a function (gift) -> text, shown a line
+# each; registered in their ready().
 GIFT_NOTES: list = []
 
 
@@ -202,7 +205,7 @@ class GiftAdmin(SimpleHistoryAdmin):
     @admin.display(description="Where the money is")
     def money_trail(self, gift):
         said = [note(gift) for note in GIFT_NOTES] if gift and gift.pk else []
-        return "; ".join(s for s in said if s) or "-"
+        return format_html_join(mark_safe("<br>"), "{}", ((s,) for s in said if s)) or "-"
 
     def get_fieldsets(self, request, obj=None):
         money = self.OPEN_FIELDS if _is_open(obj) else self.POSTED_FIELDS

@@ -110,3 +110,34 @@ def test_the_demo_command_sets_the_organisation_and_receipts_the_demo_donors_gif
     (dry_run,) = StatementRun.objects.all()  # once, and issuing nothing
     assert (dry_run.year, dry_run.dry_run, dry_run.issued) == (last_year, True, 1)
     assert not Receipt.objects.filter(kind="statement").exists()
+
+
+def test_a_gifts_admin_page_says_which_receipt_covers_it_or_why_none_does(
+    admin_client_mfa, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from donors.services import gift_set_refunded
+
+    _organisation(jurisdiction="CA", auto_receipt_threshold=2_000)
+
+    def said(gift):
+        page = admin_client_mfa.get(reverse("admin:donors_gift_change", args=[gift.pk]))
+        return " ".join(page.content.decode().split())
+
+    small = posted_gift(amount=1_500, currency="CAD", on=ON)
+    assert "no receipt: below the threshold, for the year-end statement" in said(small)
+    homeless = DonorFactory(address_line1="", city="")
+    refused = posted_gift(donor=homeless, amount=5_000, currency="CAD", on=ON)
+    assert f"no receipt: {homeless} has no address: a Canadian receipt must show it" in said(
+        refused
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # its e-mail goes out
+        gift = posted_gift(amount=10_000, currency="CAD", on=ON)
+    first = Receipt.objects.get(lines__gift=gift)
+    assert f"receipt {first.receipt_number} in force (e-mail: sent)" in said(gift)
+    gift_set_refunded(gift=gift, refunded_amount=4_000, by=None)
+    second = Receipt.objects.get(replaces=first)
+    page = said(gift)
+    assert f"receipt {second.receipt_number} in force" in page
+    assert f"receipt {first.receipt_number} void (Gift #{gift.pk}: CA$40.00 refunded)" in page
