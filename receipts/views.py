@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from backoffice.exports import spreadsheet_text
 from backoffice.money import money_label
 from receipts import rules
 from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun, StatementRunNote
@@ -132,7 +133,13 @@ def statement_run_notes_csv(request, pk: int):
     run = get_object_or_404(StatementRun, pk=pk)
     header = [["donor", "name", "reason", "reason_text", "detail"]]
     rows = (
-        [note.donor_id or "", note.donor_name, note.reason, note.get_reason_display(), note.detail]
+        [
+            note.donor_id or "",
+            spreadsheet_text(note.donor_name),
+            note.reason,
+            note.get_reason_display(),
+            spreadsheet_text(note.detail),
+        ]
         for note in run.notes.order_by("pk").iterator(chunk_size=2000)
     )
     writer = csv.writer(_Echo())

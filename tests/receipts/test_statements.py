@@ -262,6 +262,8 @@ def test_the_run_page_sums_up_its_notes_by_reason_and_gives_them_all_as_csv(
     for donor in people[:3]:
         donor.email = ""
         donor.save()
+    people[0].first_name = "=HYPERLINK(1)"  # a name typed into a web form
+    people[0].save()
     people[3].receipts_by_email = False
     people[3].save()
     run = statement_run_execute(run=statement_run_create(year=2025, jurisdiction="CA", by=None))
@@ -277,6 +279,7 @@ def test_the_run_page_sums_up_its_notes_by_reason_and_gives_them_all_as_csv(
     answer = finance_client.get(reverse("statement_run_notes_csv", args=[run.pk]))
     rows = list(csv.reader(b"".join(answer.streaming_content).decode().splitlines()))
     assert rows[0] == ["donor", "name", "reason", "reason_text", "detail"]
+    assert f"'=HYPERLINK(1) {people[0].last_name}" in [r[1] for r in rows]  # text, not a formula
     assert sorted((int(r[0]), r[2]) for r in rows[1:]) == sorted(
         [(p.pk, "no_email") for p in people[:3]] + [(people[3].pk, "opted_out")]
     )
