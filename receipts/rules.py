@@ -25,6 +25,10 @@ US_QUID_PRO_QUO_THRESHOLD = 7_500  # cents: $75
 CA_DE_MINIMIS_CAP = 7_500  # cents: $75
 CA_DE_MINIMIS_SHARE = 10  # per cent
 CA_ADVANTAGE_LIMIT = 80  # per cent
+# The currency each jurisdiction's receipts are in: a gift in another currency is outside
+# its receipting (no automatic receipt, not waiting for one, not on a statement).
+RECEIPT_CURRENCY = {"CA": "CAD", "US": "USD"}
+RECEIPTS_ARE = {"CA": "Canadian receipts are in CAD", "US": "US acknowledgements are in USD"}
 
 
 @dataclass(frozen=True)
@@ -54,19 +58,12 @@ def check(*, jurisdiction: str, lines: list[ReceiptedGift], donor) -> None:
             and not gift.property_description
         ):
             problems.append(f"gift #{gift.pk} is in kind: describe the property first")
-        if jurisdiction == "CA":
-            if gift.currency != "CAD":
-                problems.append(
-                    f"gift #{gift.pk} is in {gift.currency}: Canadian receipts are in CAD"
-                )
-            if line.advantage * 100 > line.amount * CA_ADVANTAGE_LIMIT:
-                problems.append(
-                    f"gift #{gift.pk}: the advantage is more than {CA_ADVANTAGE_LIMIT} % of the "
-                    "gift, so no official receipt may be issued"
-                )
-        if jurisdiction == "US" and gift.currency != "USD":
+        if gift.currency != RECEIPT_CURRENCY.get(jurisdiction, gift.currency):
+            problems.append(f"gift #{gift.pk} is in {gift.currency}: {RECEIPTS_ARE[jurisdiction]}")
+        if jurisdiction == "CA" and line.advantage * 100 > line.amount * CA_ADVANTAGE_LIMIT:
             problems.append(
-                f"gift #{gift.pk} is in {gift.currency}: US acknowledgements are in USD"
+                f"gift #{gift.pk}: the advantage is more than {CA_ADVANTAGE_LIMIT} % of the "
+                "gift, so no official receipt may be issued"
             )
     if jurisdiction == "CA" and not (donor.address_line1 and donor.city):
         problems.append(f"{donor} has no address: a Canadian receipt must show it")
@@ -91,9 +88,17 @@ def problems_for(gift: Gift, *, jurisdiction: str) -> list[str]:
     return []
 
 
+def receipted_in(gift: Gift, *, jurisdiction: str) -> bool:
+    """Whether the jurisdiction receipts gifts in this gift's currency."""
+    return gift.currency == RECEIPT_CURRENCY.get(jurisdiction)
+
+
 def needs_receipt_automatically(gift: Gift, *, jurisdiction: str, threshold: int) -> bool:
-    """Whether posting this gift issues its receipt at once: at or above the organisation's
-    threshold, and for US gifts always from $250 (Publication 1771)."""
+    """Whether posting this gift issues its receipt at once: in the jurisdiction's currency,
+    at or above the organisation's threshold, and for US gifts always from $250
+    (Publication 1771)."""
+    if not receipted_in(gift, jurisdiction=jurisdiction):
+        return False
     if jurisdiction == "US" and gift.kept_amount >= US_ACKNOWLEDGEMENT_THRESHOLD:
         return True
     return gift.kept_amount >= threshold

@@ -15,17 +15,22 @@ def donor_receipts(*, donor_id: int):
 
 
 def gifts_waiting_for_receipt(*, org: Organisation):
-    """Posted gifts of this year and last that should have had their receipt when posted (at
-    or above the threshold; US gifts from $250) but have none in force: a rule refused it
-    (no address, a property to describe...), or a refund voided it and the organisation
-    leaves the replacement to finance. Oldest first."""
+    """Posted gifts of this year and last, in the currency of the organisation's receipts,
+    that should have had their receipt when posted (at or above the threshold; US gifts
+    from $250) but have none in force: a rule refused it (no address, a property to
+    describe...), or a refund voided it and the organisation leaves the replacement to
+    finance. Oldest first."""
     covered = ReceiptLine.objects.filter(gift=OuterRef("pk"), in_force=True)
     due = Q(kept__gte=org.auto_receipt_threshold)
     if org.jurisdiction == "US":
         due |= Q(kept__gte=rules.US_ACKNOWLEDGEMENT_THRESHOLD)
     since = dt.date(timezone.localdate().year - 1, 1, 1)
     return (
-        Gift.objects.filter(status=Gift.Status.POSTED, received_on__gte=since)
+        Gift.objects.filter(
+            status=Gift.Status.POSTED,
+            received_on__gte=since,
+            currency=rules.RECEIPT_CURRENCY.get(org.jurisdiction, ""),
+        )  # fmt: skip
         .annotate(kept=F("amount") - F("refunded_amount"))
         .filter(due)
         .exclude(Exists(covered))
@@ -92,7 +97,10 @@ def gift_receipt_note(gift: Gift) -> str:
     if gift.status != Gift.Status.POSTED or any(line.in_force for line in lines):
         return " · ".join(said)
     org = Organisation.current()
-    if org.jurisdiction and not rules.needs_receipt_automatically(
+    if org.jurisdiction and not rules.receipted_in(gift, jurisdiction=org.jurisdiction):
+        currency = rules.RECEIPT_CURRENCY[org.jurisdiction]
+        said.append(f"no receipt: receipts are in {currency}, not {gift.currency}")
+    elif org.jurisdiction and not rules.needs_receipt_automatically(
         gift, jurisdiction=org.jurisdiction, threshold=org.auto_receipt_threshold
     ):
         said.append("no receipt: below the threshold, for the year-end statement")

@@ -35,7 +35,7 @@ def eligible_gifts(*, year: int, jurisdiction: str):
         received_on__lt=dt.date(year + 1, 1, 1),
         refunded_amount__lt=F("amount"),
     ).exclude(Exists(covered))
-    currency = {"CA": "CAD", "US": "USD"}.get(jurisdiction)
+    currency = rules.RECEIPT_CURRENCY.get(jurisdiction)
     return gifts.filter(currency=currency) if currency else gifts
 
 

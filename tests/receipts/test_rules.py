@@ -74,4 +74,7 @@ def test_us_gifts_of_250_dollars_or_more_are_receipted_automatically():
     big, small = posted_gift(amount=25_000, on=ON), posted_gift(amount=24_999, on=ON)
     assert rules.needs_receipt_automatically(big, jurisdiction="US", threshold=10**9)
     assert not rules.needs_receipt_automatically(small, jurisdiction="US", threshold=10**9)
-    assert rules.needs_receipt_automatically(small, jurisdiction="CA", threshold=2_000)
+    loonies = posted_gift(amount=2_000, currency="CAD", on=ON)
+    assert rules.needs_receipt_automatically(loonies, jurisdiction="CA", threshold=2_000)
+    # A Canadian receipt is in CAD: a gift in dollars is outside it, whatever its amount.
+    assert not rules.needs_receipt_automatically(big, jurisdiction="CA", threshold=2_000)

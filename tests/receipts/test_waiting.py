@@ -92,3 +92,19 @@ def test_imported_gifts_wait_and_finance_issues_every_ready_one_at_once(canada, 
     assert receipted == ["leo@example.net", "mia@example.net"]
     page = finance_client.get(reverse("waiting_for_receipt")).content.decode()
     assert "has no address" in page  # Ana's gift stays, with its reason
+
+
+def test_a_gift_in_another_currency_is_outside_receipting_and_does_not_wait(
+    canada, finance_client, admin_client_mfa, caplog
+):
+    """A Canadian organisation's receipts are in CAD: a US-dollar gift gets none when
+    posted, is not listed as waiting for one, and its page says why."""
+    today = timezone.localdate()
+    dollars = posted_gift(amount=50_000, currency="USD", on=today)
+    assert not Receipt.objects.exists() and "was not receipted" not in caplog.text
+    beside = posted_gift(donor=DonorFactory(address_line1=""), amount=50_000, currency="CAD",
+                         on=today)  # fmt: skip  # refused: no address, so it waits
+    page = finance_client.get(reverse("waiting_for_receipt")).content.decode()
+    assert f">#{beside.pk}</a>" in page and f">#{dollars.pk}</a>" not in page
+    gift_page = admin_client_mfa.get(reverse("admin:donors_gift_change", args=[dollars.pk]))
+    assert "no receipt: receipts are in CAD, not USD" in gift_page.content.decode()
