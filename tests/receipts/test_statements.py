@@ -239,6 +239,8 @@ def test_a_run_whose_worker_died_is_shown_stalled_and_finance_starts_it_again(
     StatementRun.objects.filter(pk=run.pk).update(updated_at=an_hour_ago)
     page = finance_client.get(reverse("statement_run", args=[run.pk])).content.decode()
     assert "has not moved since" in page and "Start again" in page
+    listed = finance_client.get(reverse("statement_runs")).content.decode()
+    assert "(stalled: its worker stopped)" in listed
     assert 'http-equiv="refresh"' not in page
     with django_capture_on_commit_callbacks(execute=True):
         finance_client.post(control, {"do": "restart"})
