@@ -6,10 +6,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from backoffice.admin import ReadOnlyAdmin
 from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
+from receipts.selectors import gift_receipts
 from receipts.services import receipt_replace, receipts_queue_delivery
 
 
@@ -103,3 +104,25 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def gift_receipt_note(gift) -> str:
+    """A gift's receipts for its admin page (donors.admin.gifts.GIFT_NOTES), each linked to
+    its page, or why it has none."""
+    found = gift_receipts(gift)
+    said = [
+        format_html('<a href="{}">receipt {}</a> in force (e-mail: {})',
+                    reverse("admin:receipts_receipt_change", args=[r.pk]), r.receipt_number,
+                    r.get_delivery_status_display().lower())
+        if in_force else
+        format_html('<a href="{}">receipt {}</a> void ({})',
+                    reverse("admin:receipts_receipt_change", args=[r.pk]), r.receipt_number,
+                    r.void_reason)
+        for r, in_force in found.receipts
+    ]  # fmt: skip
+    if found.why_none and found.waiting:
+        said.append(format_html('no receipt: {} (<a href="{}">waiting for a receipt</a>)',
+                                found.why_none, reverse("waiting_for_receipt")))  # fmt: skip
+    elif found.why_none:
+        said.append(format_html("no receipt: {}", found.why_none))
+    return format_html_join(" · ", "{}", ((s,) for s in said))

@@ -15,7 +15,7 @@ class ReceiptsConfig(AppConfig):
         )
         signals.donors_merged.connect(wiring.follow_merge, dispatch_uid="receipt_follows_merge")
         from donors.admin.gifts import GIFT_NOTES
-        from receipts.selectors import gift_receipt_note
+        from receipts.admin import gift_receipt_note
 
         if gift_receipt_note not in GIFT_NOTES:
             GIFT_NOTES.append(gift_receipt_note)

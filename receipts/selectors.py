@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -80,32 +81,36 @@ def statement_run_notes_summary(*, run: StatementRun) -> list[tuple[StatementRun
     return [(Reason(value), counts[value]) for value in Reason.values if value in counts]
 
 
-def gift_receipt_note(gift: Gift) -> str:
-    """What a gift's admin page says of its receipts: the one in force (and how its e-mail
-    went), the void ones it was on, or, for a posted gift without one, why: below the
-    threshold (left to the year-end statement), or what stops it now."""
+@dataclass
+class GiftReceipts:
+    """The receipts a gift is on, the one in force first, and why it has none in force
+    (empty when it has one, or when it is not posted)."""
+
+    receipts: list[tuple[Receipt, bool]]  # (receipt, in force)
+    why_none: str
+    waiting: bool  # listed on the page of gifts waiting for a receipt
+
+
+def gift_receipts(gift: Gift) -> GiftReceipts:
+    """What a gift's page says of its receipts: the one in force, the void ones it was on,
+    or, for a posted gift without one, why: another currency, below the threshold (left to
+    the year-end statement), or what stops it now."""
     lines = list(ReceiptLine.objects.filter(gift=gift).select_related("receipt__series")
                  .order_by("-in_force", "-receipt__issued_at"))  # fmt: skip
-    said = []
-    for line in lines:
-        receipt = line.receipt
-        if line.in_force:
-            said.append(f"receipt {receipt.receipt_number} in force "
-                        f"(e-mail: {receipt.get_delivery_status_display().lower()})")  # fmt: skip
-        else:
-            said.append(f"receipt {receipt.receipt_number} void ({receipt.void_reason})")
+    receipts = [(line.receipt, line.in_force) for line in lines]
     if gift.status != Gift.Status.POSTED or any(line.in_force for line in lines):
-        return " · ".join(said)
+        return GiftReceipts(receipts, why_none="", waiting=False)
     org = Organisation.current()
-    if org.jurisdiction and not rules.receipted_in(gift, jurisdiction=org.jurisdiction):
-        currency = rules.RECEIPT_CURRENCY[org.jurisdiction]
-        said.append(f"no receipt: receipts are in {currency}, not {gift.currency}")
-    elif org.jurisdiction and not rules.needs_receipt_automatically(
+    if not org.jurisdiction:
+        return GiftReceipts(receipts, "the organisation has no jurisdiction set", False)
+    if not rules.receipted_in(gift, jurisdiction=org.jurisdiction):
+        why = f"receipts are in {rules.RECEIPT_CURRENCY[org.jurisdiction]}, not {gift.currency}"
+        return GiftReceipts(receipts, why, waiting=False)
+    if not rules.needs_receipt_automatically(
         gift, jurisdiction=org.jurisdiction, threshold=org.auto_receipt_threshold
     ):
-        said.append("no receipt: below the threshold, for the year-end statement")
-    elif problems := rules.problems_for(gift, jurisdiction=org.jurisdiction):
-        said.append(f"no receipt: {'; '.join(problems)} (Receipts → waiting for a receipt)")
-    else:
-        said.append("no receipt yet: ready to issue (Receipts → waiting for a receipt)")
-    return " · ".join(said)
+        return GiftReceipts(receipts, "below the threshold, for the year-end statement", False)
+    problems = rules.problems_for(gift, jurisdiction=org.jurisdiction)
+    why = "; ".join(problems) if problems else "ready to issue"
+    recent = gift.received_on.year >= timezone.localdate().year - 1  # as the waiting list
+    return GiftReceipts(receipts, why, waiting=recent)

@@ -125,19 +125,23 @@ def test_a_gifts_admin_page_says_which_receipt_covers_it_or_why_none_does(
         page = admin_client_mfa.get(reverse("admin:donors_gift_change", args=[gift.pk]))
         return " ".join(page.content.decode().split())
 
+    def link(receipt):
+        url = reverse("admin:receipts_receipt_change", args=[receipt.pk])
+        return f'<a href="{url}">receipt {receipt.receipt_number}</a>'
+
+    waiting = f'(<a href="{reverse("waiting_for_receipt")}">waiting for a receipt</a>)'
     small = posted_gift(amount=1_500, currency="CAD", on=ON)
     assert "no receipt: below the threshold, for the year-end statement" in said(small)
     homeless = DonorFactory(address_line1="", city="")
     refused = posted_gift(donor=homeless, amount=5_000, currency="CAD", on=ON)
-    assert f"no receipt: {homeless} has no address: a Canadian receipt must show it" in said(
-        refused
-    )
+    why = f"{homeless} has no address: a Canadian receipt must show it"
+    assert f"no receipt: {why} {waiting}" in said(refused)
     with django_capture_on_commit_callbacks(execute=True):  # its e-mail goes out
         gift = posted_gift(amount=10_000, currency="CAD", on=ON)
     first = Receipt.objects.get(lines__gift=gift)
-    assert f"receipt {first.receipt_number} in force (e-mail: sent)" in said(gift)
+    assert f"{link(first)} in force (e-mail: sent)" in said(gift)
     gift_set_refunded(gift=gift, refunded_amount=4_000, by=None)
     second = Receipt.objects.get(replaces=first)
     page = said(gift)
-    assert f"receipt {second.receipt_number} in force" in page
-    assert f"receipt {first.receipt_number} void (Gift #{gift.pk}: CA$40.00 refunded)" in page
+    assert f"{link(second)} in force" in page
+    assert f"{link(first)} void (Gift #{gift.pk}: CA$40.00 refunded)" in page
