@@ -210,6 +210,27 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Stored files (receipts' and reports' PDFs, the logo and signature) go under MEDIA_ROOT, or,
+# with S3_BUCKET set, to S3 or any S3-compatible object storage (pip install ".[s3]"), which
+# a server that comes and goes (a container) needs: the receipts' archive must outlive it.
+# They are never served publicly: every download goes through a view that checks who asks.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": S3_BUCKET,
+                "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+                "region_name": env.str("S3_REGION", default="") or None,
+                "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+                "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+                "default_acl": "private",
+                "file_overwrite": False,  # a second file of the same name gets its own name
+            },
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -130,13 +130,16 @@ def test_check_deploy_is_clean_with_production_settings():
         "SECRET_KEY": "prod-" + "k7#Qv!2xLp9@Zr4&Wm8^Ty6*Hn3%Bd5$" * 2,
         "ALLOWED_HOSTS": "office.example.org",
         "DJANGO_SETTINGS_MODULE": "backoffice.settings",
+        "S3_BUCKET": "hfa-office-files",  # stored files on object storage
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+
+    def manage(*args):
+        root = Path(__file__).resolve().parents[2]
+        command = [sys.executable, "manage.py", *args]
+        return subprocess.run(command, env=env, cwd=root, text=True, capture_output=True)
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+    code = "from django.core.files.storage import default_storage as s; print(s.bucket_name)"
+    assert manage("shell", "--no-imports", "-c", code).stdout.strip() == "hfa-office-files"
