@@ -111,13 +111,8 @@ def gift_receipt_note(gift) -> str:
     its page, or why it has none."""
     found = gift_receipts(gift)
     said = [
-        format_html('<a href="{}">receipt {}</a> in force (e-mail: {})',
-                    reverse("admin:receipts_receipt_change", args=[r.pk]), r.receipt_number,
-                    r.get_delivery_status_display().lower())
-        if in_force else
-        format_html('<a href="{}">receipt {}</a> void ({})',
-                    reverse("admin:receipts_receipt_change", args=[r.pk]), r.receipt_number,
-                    r.void_reason)
+        format_html("{} in force (e-mail: {})", _link(r), r.get_delivery_status_display().lower())
+        if in_force else format_html("{} void ({})", _link(r), r.void_reason)
         for r, in_force in found.receipts
     ]  # fmt: skip
     if found.why_none and found.waiting:
@@ -126,3 +121,8 @@ def gift_receipt_note(gift) -> str:
     elif found.why_none:
         said.append(format_html("no receipt: {}", found.why_none))
     return format_html_join(" · ", "{}", ((s,) for s in said))
+
+
+def _link(receipt: Receipt) -> str:
+    url = reverse("admin:receipts_receipt_change", args=[receipt.pk])
+    return format_html('<a href="{}">receipt {}</a>', url, receipt.receipt_number)
