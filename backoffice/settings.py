@@ -4,9 +4,11 @@ from the environment (or a `.env` file beside manage.py); see README "Configurat
 Defaults give the embedded set-up: SQLite, the database task backend, e-mail to the console.
 """
 
+import sys
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -14,8 +16,19 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The default key is for development and tests only; `check --deploy` flags it.
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-dev-only-key-change-me")
+# A development key stands in only with DEBUG on (the demo) or under the test suite; a
+# server started without DEBUG and without SECRET_KEY refuses to start, rather than sign
+# sessions and password-reset links with a key anybody can read here.
+DEVELOPMENT_SECRET_KEY = "django-insecure-dev-only-key-change-me"
+RUNNING_TESTS = "pytest" in sys.modules
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not (DEBUG or RUNNING_TESTS):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it in the environment (or .env) to a long random "
+            "value, or set DEBUG=1 on a development machine."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -113,7 +126,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Shared by every process (the sign-in rate limits live here: a per-process memory cache
+# let a second server process take more wrong passwords). The database by default;
+# CACHE_URL=redis://127.0.0.1:6379/1 for Redis. Its table is made by a migration.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -142,7 +158,12 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True  # donors sign in with an e-mailed code
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    # Codes by e-mail: a few a minute and an hour per address, and per IP, so that a code
+    # cannot be guessed by asking for new ones (each allows three tries).
+    "request_login_code": "20/m/ip,60/h/ip,3/m/key,10/h/key",
+}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

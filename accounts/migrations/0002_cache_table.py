@@ -1,0 +1,15 @@
+"""The database cache's table (settings.CACHES), shared by every process: the sign-in rate
+limits are kept there. Nothing is made when the cache is elsewhere (CACHE_URL=redis://...)."""
+
+from django.core.management import call_command
+from django.db import migrations
+
+
+def create_cache_table(apps, schema_editor):
+    call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial")]
+
+    operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]

@@ -1,0 +1,27 @@
+"""Settings that must refuse to start rather than run unsafely."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], env={**base, **env}, cwd=ROOT,
+        text=True, capture_output=True,
+    )  # fmt: skip
+
+
+def test_without_debug_and_without_a_secret_key_the_server_refuses_to_start():
+    result = _manage("check", DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_with_a_secret_key_or_in_debug_it_starts():
+    assert _manage("check", DEBUG="0", SECRET_KEY="x" * 60).returncode == 0
+    assert _manage("check", DEBUG="1").returncode == 0
