@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from backoffice.money import money_label
 from receipts import rules
@@ -59,8 +60,19 @@ def follow_merge(sender, *, merge, keep, by, **kwargs) -> None:
 
 
 def _void_and_maybe_replace(receipt: Receipt, *, reason: str, by, replace: bool) -> None:
-    """Void at once; the replacement too, or left to finance, as the organisation chose."""
-    if replace:
-        receipt_replace(receipt=receipt, reason=reason, by=by)
-    else:
-        receipt_void(receipt=receipt, reason=reason, by=by)
+    """Void at once; the replacement too, or left to finance, as the organisation chose.
+
+    A receipt rule never stops money from being recorded: when a rule refuses the
+    replacement (a refund leaves the advantage above 80 % of what was kept), the receipt
+    stays void and the gift waits on /receipts/waiting/ with that rule as its reason."""
+    receipt_void(receipt=receipt, reason=reason, by=by)
+    if not replace:
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a refused replacement leaves the void
+            receipt_replace(receipt=receipt, reason=reason, by=by)
+    except ValidationError as exc:
+        log.warning(
+            "Receipt %s is void; its replacement was refused: %s",
+            receipt.receipt_number, "; ".join(exc.messages),
+        )  # fmt: skip

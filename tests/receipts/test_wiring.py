@@ -145,3 +145,29 @@ def test_a_gifts_admin_page_says_which_receipt_covers_it_or_why_none_does(
     page = said(gift)
     assert f"{link(second)} in force" in page
     assert f"{link(first)} void (Gift #{gift.pk}: CA$40.00 refunded)" in page
+
+
+def test_a_refund_a_receipt_rule_would_refuse_is_recorded_and_its_gift_waits_with_the_rule(
+    finance_client,
+):
+    """A C$1,000 gala ticket with a C$200 dinner, C$800 refunded: what is kept (C$200) is
+    all advantage, over the 80 % limit. The refund stands, the receipt is void, and the
+    gift waits for finance with the rule that refused the replacement."""
+    from django.urls import reverse
+
+    from donors.services import gift_set_refunded
+
+    _organisation(jurisdiction="CA", auto_receipt_threshold=2_000)
+    gift = posted_gift(amount=100_000, currency="CAD", on=timezone.localdate(),
+                       fair_market_value=20_000, advantage_description="Gala dinner")  # fmt: skip
+    original = Receipt.objects.get()
+    assert (original.total_amount, original.advantage_amount) == (100_000, 20_000)
+    gift_set_refunded(gift=gift, refunded_amount=80_000, by=None)
+    gift.refresh_from_db()
+    original.refresh_from_db()
+    assert gift.refunded_amount == 80_000
+    assert original.status == "void" and "refunded" in original.void_reason
+    assert not Receipt.objects.filter(status="issued").exists()
+    page = " ".join(finance_client.get(reverse("waiting_for_receipt")).content.decode().split())
+    assert f"#{gift.pk}</a>" in page
+    assert "the advantage is more than 80 % of the gift" in page
