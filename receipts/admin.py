@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from backoffice.admin import ReadOnlyAdmin
+from receipts import rules
 from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
 from receipts.selectors import gift_receipts
 from receipts.services import receipt_replace, receipts_queue_delivery
@@ -98,6 +99,12 @@ class ReceiptSeriesAdmin(admin.ModelAdmin):
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     """One row: the organisation as its receipts name it."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and (org := self.get_object(request, object_id)):
+            for problem in rules.organisation_problems(org, jurisdiction=org.jurisdiction):
+                messages.warning(request, f"No receipt can be issued: {problem}.")
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return not Organisation.objects.exists() and super().has_add_permission(request)

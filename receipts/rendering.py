@@ -294,7 +294,8 @@ def receipt_preview_html(*, gifts, jurisdiction: str, kind: str = "gift") -> str
 
     lines = [rules.counted(g, jurisdiction=jurisdiction) for g in gifts]
     donor = gifts[0].donor
-    rules.check(jurisdiction=jurisdiction, lines=lines, donor=donor)
+    rules.check(jurisdiction=jurisdiction, lines=lines, donor=donor,
+                organisation=Organisation.current())  # fmt: skip
     total = sum(x.amount for x in lines)
     advantage = sum(x.advantage for x in lines)
     year = max(g.received_on for g in gifts).year

@@ -48,9 +48,33 @@ def counted(gift: Gift, *, jurisdiction: str) -> ReceiptedGift:
     return ReceiptedGift(gift=gift, amount=amount, advantage=advantage)
 
 
-def check(*, jurisdiction: str, lines: list[ReceiptedGift], donor) -> None:
+# What the receipts of each jurisdiction must say of the organisation itself: the CRA's
+# official receipts name the charity as registered, its address, its registration number,
+# the place of issue and who signs; an IRS acknowledgement names the organisation and its EIN.
+REQUIRED_DETAILS = {
+    "CA": {
+        "legal_name": "its name as registered", "address": "its address as registered",
+        "registration_number": "its charity registration number",
+        "place_of_issue": "the place of issue", "signatory_name": "who signs the receipts",
+    },
+    "US": {"legal_name": "its legal name", "ein": "its EIN"},
+}  # fmt: skip
+
+
+def organisation_problems(organisation, *, jurisdiction: str) -> list[str]:
+    """The organisation's own details that the jurisdiction's receipts need and it lacks."""
+    missing = [
+        what for field, what in REQUIRED_DETAILS.get(jurisdiction, {}).items()
+        if not str(getattr(organisation, field) or "").strip()
+    ]  # fmt: skip
+    if not missing:
+        return []
+    return [f"the organisation's details lack {', '.join(missing)}: receipts are not issued"]
+
+
+def check(*, jurisdiction: str, lines: list[ReceiptedGift], donor, organisation) -> None:
     """Raise ValidationError with every reason the receipt may not be issued."""
-    problems: list[str] = []
+    problems: list[str] = organisation_problems(organisation, jurisdiction=jurisdiction)
     for line in lines:
         gift = line.gift
         if (
@@ -76,13 +100,13 @@ def needs_quid_pro_quo_disclosure(*, jurisdiction: str, total: int, advantage: i
     return jurisdiction == "US" and total > US_QUID_PRO_QUO_THRESHOLD and advantage > 0
 
 
-def problems_for(gift: Gift, *, jurisdiction: str) -> list[str]:
+def problems_for(gift: Gift, *, jurisdiction: str, organisation) -> list[str]:
     """What would stop a receipt for this one gift now (empty: it can be issued)."""
     if not jurisdiction:
         return ["the organisation has no jurisdiction set: receipts are not issued"]
     try:
         check(jurisdiction=jurisdiction, lines=[counted(gift, jurisdiction=jurisdiction)],
-              donor=gift.donor)  # fmt: skip
+              donor=gift.donor, organisation=organisation)  # fmt: skip
     except ValidationError as exc:
         return exc.messages
     return []

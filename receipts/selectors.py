@@ -110,7 +110,7 @@ def gift_receipts(gift: Gift) -> GiftReceipts:
         gift, jurisdiction=org.jurisdiction, threshold=org.auto_receipt_threshold
     ):
         return GiftReceipts(receipts, "below the threshold, for the year-end statement", False)
-    problems = rules.problems_for(gift, jurisdiction=org.jurisdiction)
+    problems = rules.problems_for(gift, jurisdiction=org.jurisdiction, organisation=org)
     why = "; ".join(problems) if problems else "ready to issue"
     recent = gift.received_on.year >= timezone.localdate().year - 1  # as the waiting list
     return GiftReceipts(receipts, why, waiting=recent)

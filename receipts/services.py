@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from backoffice.documents import store_pdfs_once
 from donors.models import Gift
 from receipts import rules
-from receipts.models import Receipt, ReceiptLine, ReceiptSeries
+from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
 
 
 def next_number(*, jurisdiction: str, year: int) -> tuple[ReceiptSeries, int]:
@@ -90,7 +90,8 @@ def receipt_issue(
 
     donor = locked[0].donor
     lines = [rules.counted(g, jurisdiction=jurisdiction) for g in locked]
-    rules.check(jurisdiction=jurisdiction, lines=lines, donor=donor)
+    rules.check(jurisdiction=jurisdiction, lines=lines, donor=donor,
+                organisation=Organisation.current())  # fmt: skip
     total = sum(line.amount for line in lines)
     advantage = sum(line.advantage for line in lines)
     now = timezone.now()
@@ -281,8 +282,9 @@ def receipts_issue_each(
     With `skip_refused`, gifts a rule would refuse are passed over silently (they stay on
     the waiting list with their reason)."""
     issued, refused = [], []
+    org = Organisation.current()
     for gift in gifts:
-        if skip_refused and rules.problems_for(gift, jurisdiction=jurisdiction):
+        if skip_refused and rules.problems_for(gift, jurisdiction=jurisdiction, organisation=org):
             continue
         try:
             issued.append(receipt_issue(gifts=[gift], kind=Receipt.Kind.GIFT,

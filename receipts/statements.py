@@ -93,8 +93,16 @@ def statement_run_execute(
     )  # fmt: skip
     run.save()
     run.pending_notes = []
-    # Read once per run: the organisation's choice of what a statement lists.
-    run.lists_all_gifts = Organisation.current().statement_lists == Organisation.StatementLists.ALL
+    # Read once per run: the organisation's details and its choice of what a statement lists.
+    run.organisation = Organisation.current()
+    run.lists_all_gifts = run.organisation.statement_lists == Organisation.StatementLists.ALL
+    if problems := rules.organisation_problems(run.organisation, jurisdiction=run.jurisdiction):
+        # Not one statement without them: said once, on the run's page, not per donor.
+        said = "; ".join(problems)
+        run.status, run.error = StatementRun.Status.FAILED, said[0].upper() + said[1:] + "."
+        run.finished_at = timezone.now()
+        _save_progress(run, final=True)
+        return run
     if not run.dry_run:
         _queue_undrawn(run)
     issued: list[int] = []
@@ -215,7 +223,8 @@ def _statement_for(run: StatementRun, donor: Donor, gifts: list[Gift]) -> Receip
         return None
     lines = [rules.counted(g, jurisdiction=run.jurisdiction) for g in gifts]
     try:
-        rules.check(jurisdiction=run.jurisdiction, lines=lines, donor=donor)
+        rules.check(jurisdiction=run.jurisdiction, lines=lines, donor=donor,
+                    organisation=run.organisation)  # fmt: skip
     except ValidationError as exc:
         _note(run, donor, Reason.REFUSED, "; ".join(exc.messages))
         return None

@@ -212,9 +212,10 @@ def waiting_for_receipt(request):
     waiting = gifts_waiting_for_receipt(org=org)
     shown = list(waiting[:WAITING_SHOWN])
     for gift in shown:
-        gift.problems = rules.problems_for(gift, jurisdiction=org.jurisdiction)
+        gift.problems = rules.problems_for(gift, jurisdiction=org.jurisdiction, organisation=org)
         gift.kept_text = money_label(gift.kept_amount, gift.currency)
-    context = {"gifts": shown, "total": waiting.count(), "org": org}
+    org_problems = rules.organisation_problems(org, jurisdiction=org.jurisdiction)
+    context = {"gifts": shown, "total": waiting.count(), "org": org, "org_problems": org_problems}
     return render(request, "receipts/waiting.html", context)
 
 

@@ -95,6 +95,12 @@ def _pdf_a_3b_problems(content: bytes) -> list[str]:
                 descriptor = described.get("/FontDescriptor", {})
                 if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                     problems.append(f"page {number}: font {font.get('/BaseFont')} not embedded")
+    for obj in pdf.objects:  # every image, drawn on a page, in a form or as a soft mask
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image":
+            if obj.get("/Interpolate") is True:
+                problems.append(f"image {obj.objgen}: /Interpolate true (6.2.8)")
+            if obj.get("/Alternates") is not None or obj.get("/OPI") is not None:
+                problems.append(f"image {obj.objgen}: /Alternates or /OPI (6.2.8)")
     associated = list(pdf.Root.get("/AF", []))
     for name, spec in pdf.attachments.items():
         obj = spec.obj
@@ -156,20 +162,21 @@ def test_parts_must_account_for_every_page():
         split_pdf_a3b(batch, [part])
 
 
-def test_the_logo_and_signature_go_into_every_file_and_each_keeps_its_own_qr_code(
-    org, settings, tmp_path
-):
+def _png(width, height, colour, mode="RGB"):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
-    def png(width, height, colour):
-        buffer = io.BytesIO()
-        Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
-        return SimpleUploadedFile("image.png", buffer.getvalue())
+    buffer = io.BytesIO()
+    Image.new(mode, (width, height), colour).save(buffer, format="PNG")
+    return SimpleUploadedFile("image.png", buffer.getvalue())
 
+
+def test_the_logo_and_signature_go_into_every_file_and_each_keeps_its_own_qr_code(
+    org, settings, tmp_path
+):
     settings.MEDIA_ROOT = str(tmp_path)
-    org.logo.save("logo.png", png(300, 90, "navy"))
-    org.signature.save("signature.png", png(200, 60, "black"))
+    org.logo.save("logo.png", _png(300, 90, "navy"))
+    org.signature.save("signature.png", _png(200, 60, (0, 0, 0, 128), mode="RGBA"))  # a mask
     pdfs = receipts_pdfs([_statement("Maya", amount=12_000), _statement("Tom", amount=2_600)])
     images = []
     for content in pdfs:
@@ -192,9 +199,13 @@ def test_a_receipt_that_runs_over_a_page_repeats_its_number_at_the_top_of_the_ne
     assert only.extract_text().count(short.receipt_number) == 1
 
 
-def test_a_void_receipts_stamped_copy_is_still_a_pdf_a_3b_with_its_data(org):
+def test_a_void_receipts_stamped_copy_is_still_a_pdf_a_3b_with_its_data(org, settings, tmp_path):
     from receipts.rendering import receipt_copy_pdf
     from receipts.services import receipt_render, receipt_void
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    org.logo.save("logo.png", _png(300, 90, "navy"))
+    org.signature.save("signature.png", _png(200, 60, "black"))
 
     receipt = receipt_render(receipt=_statement("Ravi", amount=40_000, listed=90))  # 2+ pages
     receipt = receipt_void(receipt=receipt, reason="Gift refunded", by=None)
