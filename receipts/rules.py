@@ -120,9 +120,15 @@ def receipted_in(gift: Gift, *, jurisdiction: str) -> bool:
 def needs_receipt_automatically(gift: Gift, *, jurisdiction: str, threshold: int) -> bool:
     """Whether posting this gift issues its receipt at once: in the jurisdiction's currency,
     at or above the organisation's threshold, and for US gifts always from $250
-    (Publication 1771)."""
+    (Publication 1771) and for every quid pro quo payment over $75, whose disclosure is due
+    when the payment is received (IRC 6115), whatever the threshold."""
     if not receipted_in(gift, jurisdiction=jurisdiction):
         return False
-    if jurisdiction == "US" and gift.kept_amount >= US_ACKNOWLEDGEMENT_THRESHOLD:
+    if jurisdiction == "US" and (
+        gift.kept_amount >= US_ACKNOWLEDGEMENT_THRESHOLD
+        or needs_quid_pro_quo_disclosure(
+            jurisdiction=jurisdiction, total=gift.kept_amount, advantage=gift.fair_market_value
+        )
+    ):
         return True
     return gift.kept_amount >= threshold

@@ -171,3 +171,22 @@ def test_a_refund_a_receipt_rule_would_refuse_is_recorded_and_its_gift_waits_wit
     page = " ".join(finance_client.get(reverse("waiting_for_receipt")).content.decode().split())
     assert f"#{gift.pk}</a>" in page
     assert "the advantage is more than 80 % of the gift" in page
+
+
+def test_a_quid_pro_quo_payment_over_75_dollars_is_disclosed_when_received_above_the_threshold():
+    """IRC 6115: a $90 ticket with a $30 dinner gets its disclosure when it is paid, though
+    the organisation receipts automatically only from $100."""
+    from receipts.rendering import receipt_html
+
+    _organisation(jurisdiction="US", auto_receipt_threshold=10_000)
+    ticket = posted_gift(amount=9_000, on=timezone.localdate(), fair_market_value=3_000,
+                         advantage_description="Gala dinner")  # fmt: skip
+    plain = posted_gift(amount=9_000, on=timezone.localdate())
+    at_75 = posted_gift(amount=7_500, on=timezone.localdate(), fair_market_value=3_000,
+                        advantage_description="Gala dinner")  # fmt: skip
+    receipt = Receipt.objects.get()
+    assert receipt.lines.get().gift == ticket
+    assert (receipt.total_amount, receipt.eligible_amount) == (9_000, 6_000)
+    text = " ".join(receipt_html(receipt).split())
+    assert "limited to the excess of the money you contributed over the value of goods" in text
+    assert not plain.receipt_lines.exists() and not at_75.receipt_lines.exists()
