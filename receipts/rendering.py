@@ -119,9 +119,35 @@ def _lines(receipt: Receipt) -> list:
     return sorted(lines, key=lambda line: (line.gift.received_on, line.gift_id))
 
 
+def is_property(line) -> bool:
+    return line.gift.method in ("in_kind", "stock")
+
+
+def stated_amounts(receipt: Receipt, *, lines=None) -> tuple[int, int, int]:
+    """(total, advantage, eligible) as the receipt states them. A US acknowledgement
+    describes property and never values it (Publication 1771): its amounts are those of the
+    cash alone, in the PDF, its data and on the verification page."""
+    if receipt.series.jurisdiction != "US":
+        return receipt.total_amount, receipt.advantage_amount, receipt.eligible_amount
+    cash = [line for line in (_lines(receipt) if lines is None else lines) if not is_property(line)]
+    total, advantage = sum(x.amount for x in cash), sum(x.advantage for x in cash)
+    return total, advantage, total - advantage
+
+
+def _line_data(line, *, value_property: bool) -> dict:
+    data = {"gift": line.gift_id, "received_on": line.gift.received_on.isoformat()}
+    if is_property(line):
+        data["property"] = line.gift.property_description
+        if not value_property:
+            return data
+    return data | {"amount": line.amount, "advantage": line.advantage}
+
+
 def receipt_data(receipt: Receipt, *, lines=None) -> dict:
     """What the receipt says, as data: embedded in the PDF and shown by the verification."""
     lines = _lines(receipt) if lines is None else lines
+    total, advantage, eligible = stated_amounts(receipt, lines=lines)
+    value_property = receipt.series.jurisdiction != "US"
     return {
         "receipt_number": receipt.receipt_number,
         "kind": receipt.kind,
@@ -131,19 +157,11 @@ def receipt_data(receipt: Receipt, *, lines=None) -> dict:
         "donor_name": receipt.donor_name,
         "donor_address": receipt.donor_address,
         "currency": receipt.currency,
-        "total_amount": receipt.total_amount,
-        "advantage_amount": receipt.advantage_amount,
-        "eligible_amount": receipt.eligible_amount,
+        "total_amount": total,
+        "advantage_amount": advantage,
+        "eligible_amount": eligible,
         "replaces": receipt.replaces.receipt_number if receipt.replaces_id else None,
-        "gifts": [
-            {
-                "gift": line.gift_id,
-                "received_on": line.gift.received_on.isoformat(),
-                "amount": line.amount,
-                "advantage": line.advantage,
-            }
-            for line in lines
-        ],
+        "gifts": [_line_data(line, value_property=value_property) for line in lines],
         "already_receipted": receipt.already_receipted,
         "verification_code": receipt.verification_code,
     }
@@ -156,7 +174,7 @@ def _language(receipt: Receipt) -> str:
 def _sheet_html(receipt: Receipt, *, org: Organisation, lines: list, sheet_id: str) -> str:
     """One receipt as a <section> of a document (receipts/pdf/sheet_<jurisdiction>.html)."""
     language = _language(receipt)
-    in_kind = [line for line in lines if line.gift.method in ("in_kind", "stock")]
+    in_kind = [line for line in lines if is_property(line)]
     locale = f"{language}_{receipt.series.jurisdiction}"  # en_CA: "$500.00", not "CA$500.00"
     money = lambda minor: format_money(minor, receipt.currency, locale=locale)  # noqa: E731
     cash = sum(line.amount for line in lines if line not in in_kind)
@@ -172,6 +190,7 @@ def _sheet_html(receipt: Receipt, *, org: Organisation, lines: list, sheet_id: s
         "advantages": [line.gift.advantage_description for line in lines if line.advantage],
         "total": money(receipt.total_amount),
         "cash_total": money(cash),
+        "has_cash": len(in_kind) < len(lines),
         "advantage": money(receipt.advantage_amount),
         "eligible": money(receipt.eligible_amount),
         "quid_pro_quo": rules.needs_quid_pro_quo_disclosure(

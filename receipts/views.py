@@ -19,7 +19,7 @@ from backoffice.money import money_label
 from receipts import rules
 from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun, StatementRunNote
 from receipts.pdfa import concatenate
-from receipts.rendering import receipt_copy_pdf
+from receipts.rendering import is_property, receipt_copy_pdf, stated_amounts
 from receipts.selectors import (
     donor_receipts,
     gifts_waiting_for_receipt,
@@ -40,8 +40,12 @@ def verify(request, code: str):
     the amount and the document's hash, and whether it was voided."""
     receipt = get_object_or_404(Receipt.objects.select_related("series"), verification_code=code)
     replacement = Receipt.objects.filter(replaces=receipt).first()
+    lines = list(receipt.lines.select_related("gift"))
+    _, _, eligible = stated_amounts(receipt, lines=lines)
+    unvalued = receipt.series.jurisdiction == "US" and any(is_property(x) for x in lines)
     return render(request, "receipts/verify.html", {
         "receipt": receipt, "initials": _initials(receipt.donor_name), "replacement": replacement,
+        "eligible": eligible, "unvalued_property": unvalued,
     })  # fmt: skip
 
 

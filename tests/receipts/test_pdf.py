@@ -109,13 +109,35 @@ def test_a_us_acknowledgement_states_no_goods_or_services_or_their_value(org):
     assert "limited to the excess of the money you contributed" in text and "$220.00" in text
 
 
-def test_a_us_non_cash_gift_is_described_but_not_valued(org):
+def test_a_us_non_cash_gift_is_described_but_not_valued_in_the_pdf_its_data_or_online(org, client):
     receipt = receipt_issue(gifts=[posted_gift(amount=120_000, on=ON, method=Gift.Method.STOCK,
                                                property_description="100 shares of ACME Corp")],
                             kind="gift", jurisdiction="US", by=None)  # fmt: skip
-    text = _text(receipt_pdf(receipt))
+    receipt = receipt_render(receipt=receipt)
+    content = receipt.pdf.read()
+    text = _text(content)
     assert "Non-cash property: 100 shares of ACME Corp" in text
-    assert "$1,200.00" not in text and "Total cash contributions $0.00" in text
+    assert "1,200" not in text and "Total cash contributions" not in text  # not "$0.00"
+    data = json.loads(PdfReader(io.BytesIO(content)).attachments["receipt.json"][0])
+    assert data["gifts"] == [{"gift": receipt.lines.get().gift_id, "received_on": "2026-09-12",
+                              "property": "100 shares of ACME Corp"}]  # fmt: skip
+    assert (data["total_amount"], data["eligible_amount"]) == (0, 0)
+    assert "120000" not in json.dumps(data)
+    page = " ".join(
+        client.get(f"/receipts/verify/{receipt.verification_code}/").content.decode().split()
+    )
+    assert "1,200" not in page
+    assert "Non-cash property</th><td>described on the acknowledgement, not valued" in page
+
+
+def test_a_us_acknowledgement_of_cash_and_property_totals_the_cash_alone(org):
+    donor = _donor()
+    gifts = [posted_gift(donor=donor, amount=30_000, on=ON),
+             posted_gift(donor=donor, amount=120_000, on=ON, method=Gift.Method.IN_KIND,
+                         property_description="Upright piano")]  # fmt: skip
+    receipt = receipt_issue(gifts=gifts, kind="gift", jurisdiction="US", by=None)
+    text = _text(receipt_pdf(receipt))
+    assert "Total cash contributions $300.00" in text and "1,200" not in text
 
 
 def test_the_pdf_is_pdf_a_3b_with_the_receipts_data_attached_and_its_hash_kept(org):
