@@ -82,6 +82,10 @@ class Organisation(models.Model):
     place_of_issue = models.CharField(max_length=100, blank=True)
     signatory_name = models.CharField(max_length=200, blank=True)
     signatory_title = models.CharField(max_length=200, blank=True)
+    signatory_title_fr = models.CharField(
+        "signatory title in French", max_length=200, blank=True,
+        help_text="Printed on French receipts (Canada); without it they give the name alone.",
+    )  # fmt: skip
     logo = models.FileField(
         upload_to="organisation/", blank=True, validators=[validate_receipt_image],
         help_text="PNG or JPEG, up to 2 MB: printed at the top of every receipt.",

@@ -179,7 +179,7 @@ def _sheet_html(receipt: Receipt, *, org: Organisation, lines: list, sheet_id: s
     money = lambda minor: format_money(minor, receipt.currency, locale=locale)  # noqa: E731
     cash = sum(line.amount for line in lines if line not in in_kind)
     for line in lines:  # amounts as the reader writes them
-        line.amount_text = money(line.amount)
+        line.amount_text, line.advantage_text = money(line.amount), money(line.advantage)
     listed = [{**x, "amount_text": money(x["amount"])} for x in receipt.already_receipted]
     context = {
         "receipt": receipt,
@@ -321,7 +321,8 @@ def receipt_preview_html(*, gifts, jurisdiction: str, kind: str = "gift") -> str
     series = ReceiptSeries(jurisdiction=jurisdiction, year=year, prefix="PREVIEW-")
     receipt = Receipt(
         series=series, number=1, kind=kind, donor=donor, donor_name=donor.display_name,
-        donor_address=donor_address(donor), language=donor.preferred_language or "en",
+        donor_address=donor_address(donor, language=donor.preferred_language or "en"),
+        language=donor.preferred_language or "en",
         currency=gifts[0].currency, total_amount=total, advantage_amount=advantage,
         eligible_amount=total - advantage, tax_year=year, issued_at=timezone.now(),
         verification_code="preview",

@@ -18,9 +18,9 @@ def donor_receipts(*, donor_id: int):
 def gifts_waiting_for_receipt(*, org: Organisation):
     """Posted gifts of this year and last, in the currency of the organisation's receipts,
     that should have had their receipt when posted (at or above the threshold; US gifts
-    from $250, and quid pro quo payments over $75) but have none in force: a rule refused it (no address, a property to
-    describe...), or a refund voided it and the organisation leaves the replacement to
-    finance. Oldest first."""
+    from $250, and quid pro quo payments over $75) but have none in force: a rule refused
+    it (no address, a property to describe...), or a refund voided it and the organisation
+    leaves the replacement to finance. Oldest first."""
     covered = ReceiptLine.objects.filter(gift=OuterRef("pk"), in_force=True)
     due = Q(kept__gte=org.auto_receipt_threshold)
     if org.jurisdiction == "US":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
+from babel import Locale, UnknownLocaleError
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -31,14 +32,25 @@ def next_number(*, jurisdiction: str, year: int) -> tuple[ReceiptSeries, int]:
     return series, series.last_number
 
 
-def donor_address(donor) -> str:
+def donor_address(donor, *, language: str = "en") -> str:
+    """The donor's address as the receipt prints it, the country named in the receipt's
+    language ("Canada", "États-Unis"), not as a bare ISO code."""
     lines = [
         donor.address_line1,
         donor.address_line2,
         " ".join(p for p in (donor.city, donor.region, donor.postcode) if p),
-        donor.country,
+        country_name(donor.country, language=language),
     ]
     return "\n".join(line for line in lines if line)
+
+
+def country_name(code: str, *, language: str) -> str:
+    if not code:
+        return ""
+    try:
+        return Locale.parse(language).territories.get(code.upper(), code)
+    except (ValueError, UnknownLocaleError):
+        return Locale("en").territories.get(code.upper(), code)
 
 
 @transaction.atomic
@@ -101,10 +113,11 @@ def receipt_issue(
     # An address means an e-mail on its way: queued when this commits, or by the year-end
     # run with its chunk. Without one the receipt is posted or downloaded: not sent.
     delivery = Receipt.Delivery.QUEUED if email else Receipt.Delivery.NOT_SENT
+    language = language or donor.preferred_language or "en"
     receipt = Receipt(
         series=series, number=number, kind=kind, donor=donor, donor_name=donor.display_name,
-        donor_address=donor_address(donor), donor_email=email, delivery_status=delivery,
-        language=language or donor.preferred_language or "en", currency=locked[0].currency,
+        donor_address=donor_address(donor, language=language), donor_email=email,
+        delivery_status=delivery, language=language, currency=locked[0].currency,
         total_amount=total, advantage_amount=advantage, eligible_amount=total - advantage,
         tax_year=tax_year, issued_at=now, issued_by=by, replaces=replaces,
         already_receipted=already_receipted or [],

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -24,7 +25,7 @@ def org(db):
         "legal_name": "Human Freedom Alliance", "address": "200 Bay Street\nToronto ON M5J 2J2",
         "registration_number": "123456789RR0001", "ein": "12-3456789",
         "place_of_issue": "Toronto, Ontario", "signatory_name": "Dana Ruiz",
-        "signatory_title": "Treasurer"})  # fmt: skip
+        "signatory_title": "Treasurer", "signatory_title_fr": "Trésorière"})  # fmt: skip
     return org
 
 
@@ -71,8 +72,37 @@ def test_the_french_receipt_says_it_in_french(org):
         "Lieu de délivrance",
         "Montant admissible du don aux fins de l'impôt",
         "Agence du revenu du Canada",
+        "Dana Ruiz, Trésorière",  # the signatory's title in French
+        "Toronto ON M5H 1A1 Canada",  # the country named, not "CA"
     ]:
         assert required in text, required
+    assert "Treasurer" not in text
+    # French puts a (non-breaking) space before a colon; a link's "https:" is no text.
+    assert re.findall(r"[^\W\d]:(?!//)", text) == []
+
+
+def test_without_a_french_title_the_french_receipt_names_the_signatory_alone(org):
+    Organisation.objects.filter(pk=1).update(signatory_title_fr="")
+    donor = DonorFactory(preferred_language="fr", address_line1="1 rue Principale",
+                         city="Montréal", region="QC", country="CA")  # fmt: skip
+    gift = posted_gift(donor=donor, currency="CAD", on=ON, amount=10_000)
+    text = _text(receipt_pdf(receipt_issue(gifts=[gift], kind="gift", jurisdiction="CA", by=None)))
+    assert "Dana Ruiz Signature autorisée" in text and "Treasurer" not in text
+
+
+def test_a_canadian_year_end_statement_lists_the_gifts_it_covers(org):
+    donor = _donor()
+    gifts = [posted_gift(donor=donor, currency="CAD", on=dt.date(2026, month, 3), amount=amount,
+                         **extra)
+             for month, amount, extra in [
+                 (2, 2_500, {}), (5, 4_000, {}),
+                 (11, 30_000, {"fair_market_value": 5_000, "advantage_description": "Gala"})]
+             ]  # fmt: skip
+    receipt = receipt_issue(gifts=gifts, kind="statement", jurisdiction="CA", by=None)
+    text = _text(receipt_pdf(receipt))
+    assert "Year gifts received: 2026" in text and "Amount of gift: $365.00" in text
+    assert ("Gifts covered by this receipt: 2026-02-03 · $25.00 2026-05-03 · $40.00 "
+            "2026-11-03 · $300.00 (advantage $50.00)") in text  # fmt: skip
 
 
 def test_a_canadian_gift_in_kind_describes_the_property_and_its_value(org):
