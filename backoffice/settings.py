@@ -188,6 +188,9 @@ if TASK_BACKEND == "rq":
 
 # --- e-mail ----------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821 (just set)
+    # The same, able to send to internationalised addresses (SMTPUTF8).
+    EMAIL_BACKEND = "backoffice.email_addresses.SMTPEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Back office <office@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -27,11 +27,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backoffice.bulk import db_date, db_datetime, insert_rows, reserve_ids
+from backoffice.email_addresses import validate_email_address
 from backoffice.money import is_known_currency, parse_amount
 from donors.models import (
     Campaign,
@@ -397,7 +397,7 @@ class _RowChecker:
         checking time went to the same addresses again)."""
         if email not in self.valid_emails:
             try:
-                validate_email(email)
+                validate_email_address(email)
             except ValidationError:
                 self.valid_emails[email] = False
             else:

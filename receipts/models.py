@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from backoffice.email_addresses import EmailAddressField
 from backoffice.money import format_money, validate_currency
 
 
@@ -168,7 +169,7 @@ class Receipt(models.Model):
     # The donor as they were when the receipt was issued.
     donor_name = models.CharField(max_length=300)
     donor_address = models.TextField(blank=True)
-    donor_email = models.EmailField(blank=True)
+    donor_email = EmailAddressField(blank=True)
     language = models.CharField(max_length=8, default="en")
     currency = models.CharField(max_length=3, validators=[validate_currency])
     total_amount = models.PositiveBigIntegerField()

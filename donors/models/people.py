@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from backoffice.audit import audited
+from backoffice.email_addresses import EmailAddressField
 
 
 def _fold(text: str) -> str:
@@ -68,7 +69,7 @@ class Donor(models.Model):
     )
     last_name = models.CharField(max_length=100, blank=True)
     organisation_name = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(
+    email = EmailAddressField(
         null=True, blank=True, unique=True, help_text="Stored in lower case; unique."
     )
     phone = models.CharField(max_length=40, blank=True)

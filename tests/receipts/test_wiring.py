@@ -190,3 +190,17 @@ def test_a_quid_pro_quo_payment_over_75_dollars_is_disclosed_when_received_above
     text = " ".join(receipt_html(receipt).split())
     assert "limited to the excess of the money you contributed over the value of goods" in text
     assert not plain.receipt_lines.exists() and not at_75.receipt_lines.exists()
+
+
+def test_a_donor_with_an_internationalised_address_gets_the_receipt_by_e_mail(
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    _organisation(jurisdiction="US", auto_receipt_threshold=2_000)
+    donor = DonorFactory(email="josé@exämple.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        posted_gift(donor=donor, amount=5_000, on=timezone.localdate())
+    receipt = Receipt.objects.get()
+    assert (receipt.donor_email, receipt.delivery_status) == ("josé@exämple.com", "sent")
+    assert [m.to for m in mail.outbox] == [["josé@exämple.com"]]
