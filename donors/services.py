@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from backoffice.audit import changed_by
 from backoffice.money import format_money
+from backoffice.permissions import require_permission
 from donors import signals
 from donors.models import (
     Donor,
@@ -103,6 +104,7 @@ def gift_post(*, gift: Gift, by) -> Gift:
 @transaction.atomic
 def gift_void(*, gift: Gift, reason: str, by) -> Gift:
     """Take a gift out of the books (entered in error, cheque bounced). It stays on file."""
+    require_permission(by, "donors.change_gift", to="void a gift")
     if gift.status == Gift.Status.VOID:
         return gift  # already void: voiding twice changes nothing
     if not reason.strip():
@@ -267,6 +269,7 @@ def donor_merge(*, keep: Donor, merge: Donor, by) -> DonorMerge:
     """Make `merge` part of `keep`: gifts, soft credits and plans move over, empty fields of
     the kept record are filled, and the merged record stays (empty, pointing at the kept
     one) so that every history and link to it still resolves."""
+    require_permission(by, "donors.merge_donor", to="merge donors")
     keep = Donor.objects.select_for_update().get(pk=keep.pk)
     merge = Donor.objects.select_for_update().get(pk=merge.pk)
     if keep.pk == merge.pk:
@@ -311,6 +314,7 @@ def donor_merge(*, keep: Donor, merge: Donor, by) -> DonorMerge:
 
 @transaction.atomic
 def duplicate_dismiss(*, duplicate: PossibleDuplicate, by) -> PossibleDuplicate:
+    require_permission(by, "donors.change_possibleduplicate", to="dismiss possible duplicates")
     duplicate.status = PossibleDuplicate.Status.DISMISSED
     duplicate.resolved_by, duplicate.resolved_at = by, timezone.now()
     duplicate.save()

@@ -52,18 +52,20 @@ class IntegrationAdmin(admin.ModelAdmin):
         self.message_user(request, f"The token for {made}, shown only now: {token}",
                           messages.WARNING)  # fmt: skip
 
-    @admin.action(description="Revoke the token (it stops working at once)")
+    @admin.action(description="Revoke the token (it stops working at once)", permissions=["change"])
     def revoke(self, request, queryset):
         for integration in queryset:
             try:
-                integration_revoke(integration=integration)
+                integration_revoke(integration=integration, by=request.user)
             except ValidationError as exc:
                 self.message_user(request, exc.messages[0], messages.ERROR)
 
-    @admin.action(description="Make a new token (the old one stops working)")
+    @admin.action(
+        description="Make a new token (the old one stops working)", permissions=["change"]
+    )
     def rotate(self, request, queryset):
         for integration in queryset:
-            token = integration_rotate(integration=integration)
+            token = integration_rotate(integration=integration, by=request.user)
             self.message_user(request, f"New token for {integration}, shown only now: {token}",
                               messages.WARNING)  # fmt: skip
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.documents import store_pdf_once
+from backoffice.permissions import require_permission
 from donors.models import Gift, GiftAllocation
 from donors.selectors import campaigns_related
 from impact.figures import quarter_bounds, quarter_of, report_figures
@@ -36,8 +37,9 @@ def integration_create(*, name: str, key: str, by=None) -> tuple[Integration, st
     return integration, token
 
 
-def integration_rotate(*, integration: Integration) -> str:
+def integration_rotate(*, integration: Integration, by) -> str:
     """A new token for the integration; the old one stops working at once."""
+    require_permission(by, "impact.change_integration", to="make a new API token")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     Integration.objects.filter(pk=integration.pk).update(
         token_sha256=Integration.digest(token), token_prefix=token[:12], revoked_at=None
@@ -46,7 +48,8 @@ def integration_rotate(*, integration: Integration) -> str:
     return token
 
 
-def integration_revoke(*, integration: Integration) -> Integration:
+def integration_revoke(*, integration: Integration, by) -> Integration:
+    require_permission(by, "impact.change_integration", to="revoke an API token")
     if integration.revoked_at is not None:
         raise ValidationError(f"{integration} was revoked already.")
     Integration.objects.filter(pk=integration.pk, revoked_at=None).update(revoked_at=timezone.now())

@@ -56,7 +56,7 @@ class StripeEventAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry processing of the selected failed events")
     def retry(self, request, queryset):
-        queued = sum(event_retry(event=e) for e in queryset)
+        queued = sum(event_retry(event=e, by=request.user) for e in queryset)
         skipped = queryset.count() - queued
         messages.info(request, f"{queued} queued again; {skipped} skipped (already processed).")
 

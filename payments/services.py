@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.money import format_money
+from backoffice.permissions import require_permission
 from donors.models import Campaign, Donor, Fund
 from payments.handlers import HANDLERS, WaitForPayment, mirror_refund, settle_gift_refunds
 from payments.models import Donation, Payment, RefundRequest, StripeCustomer, StripeEvent
@@ -198,8 +199,9 @@ def events_drain(*, batch: int = 500) -> int:
         done += len(pending)
 
 
-def event_retry(*, event: StripeEvent) -> bool:
+def event_retry(*, event: StripeEvent, by) -> bool:
     """Queue a failed or waiting event again. Returns False for one already processed."""
+    require_permission(by, "payments.change_stripeevent", to="retry Stripe events")
     with transaction.atomic():
         queued = StripeEvent.objects.filter(
             pk=event.pk, status__in=[StripeEvent.Status.FAILED, StripeEvent.Status.WAITING]

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from backoffice.documents import store_pdfs_once
+from backoffice.permissions import require_permission
 from donors.models import Gift
 from receipts import rules
 from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
@@ -134,10 +135,26 @@ def receipt_issue(
     return receipt
 
 
-@transaction.atomic
 def receipt_void(*, receipt: Receipt, reason: str, by) -> Receipt:
     """Void a receipt (it stays on file, marked void, with the reason). Its gifts may then
     be receipted again, by a replacement."""
+    require_permission(by, "receipts.change_receipt", to="void receipts")
+    return receipt_follow_void(receipt=receipt, reason=reason, by=by)
+
+
+def receipt_replace(*, receipt: Receipt, reason: str, by) -> Receipt:
+    """Void a receipt and issue its replacement for the same gifts as they are now (a
+    correction, a refund, a new address). The replacement says which receipt it cancels."""
+    require_permission(by, "receipts.change_receipt", to="void and replace receipts")
+    return receipt_follow_replace(receipt=receipt, reason=reason, by=by)
+
+
+# The two below are what a receipt does when its gift changes (a refund, a void, a merge):
+# the person who changed the gift was allowed to, and the receipt follows whoever they are.
+
+
+@transaction.atomic
+def receipt_follow_void(*, receipt: Receipt, reason: str, by) -> Receipt:
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
     if receipt.status == Receipt.Status.VOID:
         return receipt
@@ -153,10 +170,8 @@ def receipt_void(*, receipt: Receipt, reason: str, by) -> Receipt:
 
 
 @transaction.atomic
-def receipt_replace(*, receipt: Receipt, reason: str, by) -> Receipt:
-    """Void a receipt and issue its replacement for the same gifts as they are now (a
-    correction, a refund, a new address). The replacement says which receipt it cancels."""
-    receipt = receipt_void(receipt=receipt, reason=reason, by=by)
+def receipt_follow_replace(*, receipt: Receipt, reason: str, by) -> Receipt:
+    receipt = receipt_follow_void(receipt=receipt, reason=reason, by=by)
     gifts = [line.gift for line in receipt.lines.select_related("gift")]
     live = [g for g in gifts if g.status == Gift.Status.POSTED and g.kept_amount > 0]
     if not live:

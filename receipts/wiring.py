@@ -16,7 +16,7 @@ from django.db import transaction
 from backoffice.money import money_label
 from receipts import rules
 from receipts.models import Organisation, Receipt, ReceiptLine
-from receipts.services import receipt_issue, receipt_replace, receipt_void
+from receipts.services import receipt_follow_replace, receipt_follow_void, receipt_issue
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,12 @@ def _void_and_maybe_replace(receipt: Receipt, *, reason: str, by, replace: bool)
     A receipt rule never stops money from being recorded: when a rule refuses the
     replacement (a refund leaves the advantage above 80 % of what was kept), the receipt
     stays void and the gift waits on /receipts/waiting/ with that rule as its reason."""
-    receipt_void(receipt=receipt, reason=reason, by=by)
+    receipt_follow_void(receipt=receipt, reason=reason, by=by)
     if not replace:
         return
     try:
         with transaction.atomic():  # a savepoint: a refused replacement leaves the void
-            receipt_replace(receipt=receipt, reason=reason, by=by)
+            receipt_follow_replace(receipt=receipt, reason=reason, by=by)
     except ValidationError as exc:
         log.warning(
             "Receipt %s is void; its replacement was refused: %s",

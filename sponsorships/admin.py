@@ -53,11 +53,13 @@ class SponsorContactAdmin(admin.ModelAdmin):
     autocomplete_fields = ["sponsor", "user"]
     actions = ["invite"]
 
-    @admin.action(description="Invite to the sponsor portal (e-mail; sign-in by code)")
+    @admin.action(
+        description="Invite to the sponsor portal (e-mail; sign-in by code)", permissions=["change"]
+    )
     def invite(self, request, queryset):
         for contact in queryset:
             try:
-                contact_invite(contact=contact)
+                contact_invite(contact=contact, by=request.user)
             except ValidationError as exc:
                 messages.error(request, "; ".join(exc.messages))
             else:
@@ -140,6 +142,7 @@ def _schedule_action(frequency: Frequency):
 
     action.__name__ = f"schedule_{frequency}"
     action.short_description = f"Build the {frequency} instalment schedule"
+    action.allowed_permissions = ("change",)
     return action
 
 
@@ -195,25 +198,28 @@ class InstalmentAdmin(admin.ModelAdmin):
     def paid_text(self, instalment):
         return money_label(instalment.paid_amount, instalment.agreement.currency)
 
-    @admin.action(description="Invoice through Stripe (hosted page, card or bank transfer)")
+    @admin.action(
+        description="Invoice through Stripe (hosted page, card or bank transfer)",
+        permissions=["change"],
+    )
     def invoice_through_stripe(self, request, queryset):
         from payments.services import PaymentProviderError
 
         for instalment in queryset:
             try:
-                done = instalment_invoice_stripe(instalment=instalment)
+                done = instalment_invoice_stripe(instalment=instalment, by=request.user)
             except (ValidationError, PaymentProviderError) as exc:
                 text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
                 messages.error(request, f"{instalment}: {text}")
             else:
                 messages.success(request, f"{instalment}: invoice {done.stripe_invoice_id}.")
 
-    @admin.action(description="E-mail a payment reminder (overdue ones)")
+    @admin.action(description="E-mail a payment reminder (overdue ones)", permissions=["change"])
     def send_reminder(self, request, queryset):
         sent = 0
         for instalment in queryset:
             try:
-                sent += instalment_send_reminder(instalment=instalment, force=True)
+                sent += instalment_send_reminder(instalment=instalment, by=request.user, force=True)
             except ValidationError as exc:
                 messages.error(request, f"{instalment}: {'; '.join(exc.messages)}")
         messages.info(request, f"{sent} reminders sent (only overdue instalments are chased).")

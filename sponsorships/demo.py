@@ -36,6 +36,8 @@ def seed_sponsorships(*, today: dt.date) -> str:
 
     if Sponsor.objects.exists():
         raise ValueError("Demo sponsorships are already loaded.")
+    fundraising = _user("fundraising@example.org", staff=True, group="fundraising",
+                        first="Felix", last="Raiser")  # fmt: skip
     finance = _user("finance@example.org", staff=True, group="finance", first="Farah",
                     last="Finance")  # fmt: skip
     sponsors = {kind: Sponsor.objects.create(name=name, kind=kind, billing_email=email)
@@ -59,7 +61,7 @@ def seed_sponsorships(*, today: dt.date) -> str:
         ends_on=dt.date(year + 1, 12, 31), fund=prize, campaign=hfma,
         status=Agreement.Status.ACTIVE, signed_on=dt.date(year - 1, 1, 5),
     )  # fmt: skip
-    agreement_schedule(agreement=pool, frequency="quarterly", by=finance)
+    agreement_schedule(agreement=pool, frequency="quarterly", by=fundraising)
     due = [i for i in pool.instalments.order_by("number") if i.due_on <= today]
     paid_through = max(len(due) - 2, 0)  # all but the last two due: one part paid, one overdue
     for instalment in due[:paid_through]:
@@ -92,7 +94,7 @@ def seed_sponsorships(*, today: dt.date) -> str:
         status=Agreement.Status.ACTIVE,
     )  # fmt: skip
     agreement_schedule(agreement=grant, dates=[dt.date(year, 1, 10), dt.date(year, 7, 10)],
-                       by=finance)  # fmt: skip
+                       by=fundraising)  # fmt: skip
     for instalment in grant.instalments.filter(due_on__lte=today):
         payment_record(sponsor=grant.sponsor, amount=instalment.amount, currency="USD",
                        received_on=instalment.due_on, method="wire", by=finance)  # fmt: skip
@@ -101,13 +103,13 @@ def seed_sponsorships(*, today: dt.date) -> str:
         currency="USD", starts_on=today - dt.timedelta(days=640),
         ends_on=today + dt.timedelta(days=60), status=Agreement.Status.ACTIVE,
     )  # fmt: skip
-    agreement_schedule(agreement=bank, frequency="yearly", by=finance)
+    agreement_schedule(agreement=bank, frequency="yearly", by=fundraising)
     partner = Agreement.objects.create(
         sponsor=sponsors["partner"], title="Survivor advocacy partnership", amount=1_200_000,
         currency="USD", starts_on=dt.date(year, 1, 1), ends_on=dt.date(year, 12, 31),
         fund=Fund.objects.get(code="SURVIVORS"), status=Agreement.Status.ACTIVE,
     )  # fmt: skip
-    agreement_schedule(agreement=partner, frequency="quarterly", unit=100, by=finance)
+    agreement_schedule(agreement=partner, frequency="quarterly", unit=100, by=fundraising)
     first = partner.instalments.order_by("number").first()
     payment_record(sponsor=partner.sponsor, amount=200_000, currency="USD",
                    received_on=first.due_on, method="cheque", reference="CHQ-4411",

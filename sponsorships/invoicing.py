@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.money import money_label
+from backoffice.permissions import require_permission
 from payments.services import PaymentProviderError
 from payments.stripe_api import as_dict, object_id, stripe_client
 from sponsorships.models import Instalment, Sponsor, SponsorPayment
@@ -34,9 +35,12 @@ def _customer(api, sponsor: Sponsor) -> str:
     return customer["id"]
 
 
-def instalment_invoice_stripe(*, instalment: Instalment, days_until_due: int = 30) -> Instalment:
+def instalment_invoice_stripe(
+    *, instalment: Instalment, by, days_until_due: int = 30
+) -> Instalment:
     """Invoice what an instalment still owes through Stripe and keep the invoice's id,
     status and hosted page. An instalment with an open Stripe invoice is not invoiced again."""
+    require_permission(by, "sponsorships.change_instalment", to="invoice instalments")
     instalment = Instalment.objects.select_related("agreement__sponsor").get(pk=instalment.pk)
     agreement, sponsor = instalment.agreement, instalment.agreement.sponsor
     if instalment.stripe_invoice_id and instalment.invoice_status in ("open", "paid", "draft"):

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from backoffice.permissions import require_permission
 from sponsorships.models import Instalment, SponsorContact
 
 REMIND_AGAIN_AFTER = dt.timedelta(days=7)
@@ -35,9 +36,10 @@ def _bank_details() -> str:
     return Organisation.current().bank_details
 
 
-def instalment_send_reminder(*, instalment: Instalment, force: bool = False) -> bool:
+def instalment_send_reminder(*, instalment: Instalment, by, force: bool = False) -> bool:
     """E-mail the sponsor's billing address about an overdue instalment; not again within a
     week unless forced. Returns whether a reminder went out."""
+    require_permission(by, "sponsorships.change_instalment", to="send payment reminders")
     instalment = Instalment.objects.select_related("agreement__sponsor").get(pk=instalment.pk)
     agreement, sponsor = instalment.agreement, instalment.agreement.sponsor
     if instalment.open_amount <= 0 or instalment.due_on >= timezone.localdate():
@@ -66,9 +68,10 @@ def instalment_send_reminder(*, instalment: Instalment, force: bool = False) -> 
 
 
 @transaction.atomic
-def contact_invite(*, contact: SponsorContact) -> SponsorContact:
+def contact_invite(*, contact: SponsorContact, by) -> SponsorContact:
     """Give a sponsor's contact a portal sign-in (a user without a password: they sign in
     with an e-mailed code) and e-mail them the invitation. Inviting again re-sends it."""
+    require_permission(by, "sponsorships.change_sponsorcontact", to="invite sponsor contacts")
     User = get_user_model()
     contact = SponsorContact.objects.select_related("sponsor").get(pk=contact.pk)
     user = contact.user or User.objects.filter(email__iexact=contact.email).first()

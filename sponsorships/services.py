@@ -14,6 +14,7 @@ from django.db.models import F
 
 from backoffice.audit import changed_by
 from backoffice.money import money_label, validate_currency
+from backoffice.permissions import require_permission
 from donors.models import Fund
 from sponsorships.models import (
     Agreement,
@@ -40,6 +41,7 @@ def agreement_schedule(
     """(Re)build the agreement's instalments: one per period from its start (`frequency`)
     or on the given `dates`, adding up to its amount exactly. Refused once money has been
     applied to or written off any of them: change those one by one instead."""
+    require_permission(by, "sponsorships.change_agreement", to="build instalment schedules")
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     touched = agreement.instalments.filter(paid_amount__gt=0) | agreement.instalments.filter(
         written_off_amount__gt=0

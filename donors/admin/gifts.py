@@ -276,7 +276,7 @@ class GiftAdmin(SimpleHistoryAdmin):
         else:
             gift_record(gift=gift, split=split or [], by=request.user)
 
-    @admin.action(description="Void the selected gifts")
+    @admin.action(description="Void the selected gifts", permissions=["change"])
     def void_gifts(self, request, queryset):
         form = VoidForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():

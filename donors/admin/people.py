@@ -152,7 +152,7 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
     def other_email(self, obj):
         return obj.other.email
 
-    @admin.action(description="Merge the pair (choose which record to keep)")
+    @admin.action(description="Merge the pair (choose which record to keep)", permissions=["merge"])
     def merge(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Select one pair at a time.", messages.ERROR)
@@ -161,10 +161,13 @@ class PossibleDuplicateAdmin(admin.ModelAdmin):
         donors = Donor.objects.filter(pk__in=[pair.donor_id, pair.other_id])
         return merge_view(self, request, donors, request.get_full_path())
 
-    @admin.action(description="Not duplicates: dismiss")
+    @admin.action(description="Not duplicates: dismiss", permissions=["change"])
     def dismiss(self, request, queryset):
         for pair in queryset:
             duplicate_dismiss(duplicate=pair, by=request.user)
+
+    def has_merge_permission(self, request):
+        return request.user.has_perm("donors.merge_donor")
 
     def has_add_permission(self, request):
         return False

@@ -79,7 +79,7 @@ def test_a_wrong_or_missing_token_is_refused(client, token):
 
 
 def test_a_revoked_token_stops_working_at_once(client, token):
-    integration_revoke(integration=Integration.objects.get())
+    integration_revoke(integration=Integration.objects.get(), by=None)
     response = _post(client, token, {"observations": [_item()]})
     assert response.status_code == 401 and "revoked" in _locs(response)[0][1]
     other = integration_create(name="Second system", key="second")[1]

@@ -44,7 +44,7 @@ def test_a_contact_is_invited_and_signs_in_with_a_code(client):
         sponsor=deal.sponsor, name="Sam Lee", email="sam@soundwave.example", role="billing"
     )
     with TestCase.captureOnCommitCallbacks(execute=True):
-        contact_invite(contact=contact)
+        contact_invite(contact=contact, by=None)
     contact.refresh_from_db()
     assert contact.user.email == "sam@soundwave.example" and not contact.user.has_usable_password()
     assert "Sign in with a code" in mail.outbox[0].body

@@ -34,7 +34,7 @@ class Command(BaseCommand):
             status=StripeEvent.Status.RECEIVED, received_at__lt=cutoff
         ).count()
         with transaction.atomic():
-            queued = sum(event_retry(event=event) for event in stuck)
+            queued = sum(event_retry(event=event, by=None) for event in stuck)
             if stranded:
                 schedule_drain(force=True)
         given_up = StripeEvent.objects.filter(

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         sent, problems = 0, []
         for instalment in overdue_instalments():
             try:
-                sent += instalment_send_reminder(instalment=instalment)
+                sent += instalment_send_reminder(instalment=instalment, by=None)
             except ValidationError as exc:
                 problems.append(f"{instalment}: {'; '.join(exc.messages)}")
         self.stdout.write(f"{sent} reminders sent.")
