@@ -47,3 +47,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+
+class SelfAddedAddress(models.Model):
+    """An address a person put on their own account (allauth's e-mail page, or made its
+    primary there). Confirming it proves only that somebody clicked a link; an invitation
+    never attaches a portal to an account through such an address."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="self_added_addresses")
+    email = models.EmailField()
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "email"], name="self_added_address_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} (added by {self.user})"

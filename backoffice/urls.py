@@ -16,6 +16,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
+    # Nobody adds or changes their own sign-in address: an address an account added to itself
+    # could make it look like somebody else's (a sponsor contact's). Staff change addresses.
+    path("accounts/email/", views.no_self_service_addresses, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("gifts/import/", donor_views.gift_import_new, name="gift_import_new"),
     path("gifts/import/<int:pk>/", donor_views.gift_import_detail, name="gift_import_detail"),

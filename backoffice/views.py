@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -37,6 +37,10 @@ def home(request):
     pages = Campaign.objects.filter(is_active=True, parent__isnull=True).order_by("name")
     context = {"data": data, "charts": charts, "donation_pages": pages}
     return render(request, "backoffice/home.html", context)
+
+
+def no_self_service_addresses(request):
+    raise Http404("Sign-in addresses are changed by the organisation's staff.")
 
 
 @login_not_required

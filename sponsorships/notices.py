@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.addresses import account_given_address
 from backoffice.permissions import require_permission
 from sponsorships.models import Instalment, SponsorContact
 
@@ -74,7 +75,7 @@ def contact_invite(*, contact: SponsorContact, by) -> SponsorContact:
     require_permission(by, "sponsorships.change_sponsorcontact", to="invite sponsor contacts")
     User = get_user_model()
     contact = SponsorContact.objects.select_related("sponsor").get(pk=contact.pk)
-    user = contact.user or User.objects.filter(email__iexact=contact.email).first()
+    user = contact.user or account_given_address(contact.email)
     if user is None:
         user = User(email=contact.email.lower(), first_name=contact.name[:150])
         user.set_unusable_password()
