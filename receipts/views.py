@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from backoffice.exports import spreadsheet_text
 from backoffice.money import money_label
+from backoffice.params import choice, record_from
 from receipts import rules
 from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun, StatementRunNote
 from receipts.pdfa import concatenate
@@ -200,7 +201,7 @@ def waiting_for_receipt(request):
             raise PermissionDenied
         waiting = gifts_waiting_for_receipt(org=org)
         if request.POST.get("gift"):
-            gifts = [get_object_or_404(waiting, pk=request.POST["gift"])]
+            gifts = [record_from(waiting, request.POST, "gift")]
         else:  # "issue every one that is ready", among those shown
             gifts = list(waiting[:WAITING_SHOWN])
         issued, refused = receipts_issue_each(
@@ -229,10 +230,9 @@ def receipt_preview(request):
     from donors.models import Gift
     from receipts.rendering import receipt_preview_html
 
-    gift = get_object_or_404(
-        Gift.objects.select_related("donor"), pk=request.GET.get("gift", 0) or 0
-    )
-    jurisdiction = request.GET.get("jurisdiction") or Organisation.current().jurisdiction or "US"
+    gift = record_from(Gift.objects.select_related("donor"), request.GET, "gift")
+    jurisdiction = choice(request.GET, "jurisdiction", Jurisdiction.values,
+                          default=Organisation.current().jurisdiction or "US")  # fmt: skip
     try:
         html = receipt_preview_html(gifts=[gift], jurisdiction=jurisdiction)
     except ValidationError as exc:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
+from backoffice.params import record_from, record_id
 from payments.models import Payout
 
 
@@ -94,8 +95,8 @@ def bank_lines(request):
             if request.POST.get("split"):
                 from backoffice.money import parse_amount
 
-                line = get_object_or_404(BankLine.objects.select_related("account"),
-                                         pk=request.POST["split"])  # fmt: skip
+                line = record_from(BankLine.objects.select_related("account"), request.POST,
+                                   "split")  # fmt: skip
                 try:
                     amounts = [parse_amount(x, line.account.currency)
                                for x in request.POST.get("parts", "").split()]  # fmt: skip
@@ -103,12 +104,16 @@ def bank_lines(request):
                     raise ValidationError(str(exc)) from exc
                 bank_line_split(line=line, amounts=amounts, by=request.user)
             elif request.POST.get("unmatch"):
-                bank_unmatch(match=get_object_or_404(BankMatch, pk=request.POST["unmatch"]),
+                bank_unmatch(match=record_from(BankMatch.objects, request.POST, "unmatch"),
                              by=request.user)  # fmt: skip
             else:
-                line = get_object_or_404(BankLine, pk=request.POST.get("line"))
-                payouts = Payout.objects.filter(pk=request.POST.get("payout") or 0)
-                batches = GiftBatch.objects.filter(pk=request.POST.get("batch") or 0)
+                line = record_from(BankLine.objects, request.POST, "line")
+                payouts = Payout.objects.filter(
+                    pk=record_id(request.POST, "payout") if request.POST.get("payout") else 0
+                )
+                batches = GiftBatch.objects.filter(
+                    pk=record_id(request.POST, "batch") if request.POST.get("batch") else 0
+                )
                 bank_match_manual(lines=[line], payouts=list(payouts), batches=list(batches),
                                   by=request.user)  # fmt: skip
         except ValidationError as exc:
@@ -132,7 +137,7 @@ def _import_statement(request):
     from reconciliation.bank import bank_auto_match, bank_statement_import
     from reconciliation.models import BankAccount
 
-    account = get_object_or_404(BankAccount, pk=request.POST.get("account"))
+    account = record_from(BankAccount.objects, request.POST, "account")
     upload = request.FILES["statement"]
     report = bank_statement_import(account=account, data=upload.read(), name=upload.name,
                                    by=request.user)  # fmt: skip
