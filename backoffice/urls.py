@@ -23,6 +23,11 @@ urlpatterns = [
     path("gifts/import/", donor_views.gift_import_new, name="gift_import_new"),
     path("gifts/import/<int:pk>/", donor_views.gift_import_detail, name="gift_import_detail"),
     path(
+        "gifts/import/<int:pk>/restart/",
+        donor_views.gift_import_restart_view,
+        name="gift_import_restart",
+    ),
+    path(
         "gifts/import/<int:pk>/commit/",
         donor_views.gift_import_commit_view,
         name="gift_import_commit",

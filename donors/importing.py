@@ -28,11 +28,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from backoffice.bulk import db_date, db_datetime, insert_rows, reserve_ids
 from backoffice.email_addresses import validate_email_address
 from backoffice.money import is_known_currency, parse_amount
+from backoffice.permissions import require_permission
 from donors.models import (
     Campaign,
     Donor,
@@ -203,18 +205,37 @@ def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
+        records = []
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            line = reader.line_num
+            if len(values) != len(header):
+                records.append((line, {"__width__": str(len(values))}))
+                continue
+            records.append((line, dict(zip(header, values, strict=True))))
     except StopIteration:
         raise ValidationError("The file is empty.") from None
-    records = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        line = reader.line_num
-        if len(values) != len(header):
-            records.append((line, {"__width__": str(len(values))}))
-            continue
-        records.append((line, dict(zip(header, values, strict=True))))
+    except csv.Error as exc:  # a field over csv's limit (128 KB): an unbalanced quote, mostly
+        raise ValidationError(
+            f"Line {reader.line_num}: the file cannot be read as CSV ({exc}); "
+            "look for a quote that is opened and never closed."
+        ) from exc
+    if "\x00" in text:  # no database text can hold it (PostgreSQL refuses it on commit)
+        _refuse_nul(header, records)
     return header, records
+
+
+def _refuse_nul(header: list[str], records: list[tuple[int, dict]]) -> None:
+    if any("\x00" in name for name in header):
+        raise ValidationError("Line 1 (the header): a NUL character (\\0) is not text.")
+    for line, record in records:
+        for column, value in record.items():
+            if "\x00" in value:
+                raise ValidationError(
+                    f"Line {line}, column {column}: a NUL character (\\0) is not text; "
+                    "export the file again as CSV UTF-8."
+                )
 
 
 def _check_header(header: list[str], report: ImportReport) -> None:
@@ -541,9 +562,42 @@ def _write(*, rows: list[_Row], by, run: GiftImport | None) -> None:
     )
     refresh_months({r.gift["received_on"] for r in rows})
     if run is not None:
-        GiftImport.objects.filter(pk=run.pk).update(
+        done = GiftImport.objects.filter(pk=run.pk, attempt=run.attempt).update(
             status=GiftImport.Status.DONE, rows_done=len(rows), finished_at=timezone.now()
         )
+        if not done:  # started again meanwhile (this worker was taken for dead): roll back
+            raise ImportSuperseded(f"{run} was started again; this attempt writes nothing.")
+
+
+class ImportSuperseded(Exception):
+    pass
+
+
+def _fail(run: GiftImport, reason: str) -> None:
+    GiftImport.objects.filter(pk=run.pk, attempt=run.attempt).update(
+        status=GiftImport.Status.FAILED, failure=reason[:2000], finished_at=timezone.now()
+    )
+
+
+def gift_import_restart(*, run: GiftImport, by) -> GiftImport:
+    """Start again an import whose worker died (stalled) or that failed: its check, or its
+    import if it had been checked. Nothing was written (the import writes in one transaction),
+    and an older worker still alive writes nothing over the new start (its attempt is old)."""
+    require_permission(by, "donors.add_giftimport", to="import gifts")
+    run.refresh_from_db()
+    if not (run.stalled or run.status == GiftImport.Status.FAILED):
+        raise ValidationError(f"{run} is {run.get_status_display().lower()}: nothing to restart.")
+    again = GiftImport.Status.QUEUED if run.summary else GiftImport.Status.CHECKING
+    GiftImport.objects.filter(pk=run.pk, attempt=run.attempt, status=run.status).update(
+        status=again, attempt=F("attempt") + 1, updated_at=timezone.now(), failure="",
+        rows_done=0, finished_at=None,
+    )  # fmt: skip
+    run.refresh_from_db()
+    from donors.tasks import check_gift_import, commit_gift_import
+
+    task = commit_gift_import if run.status == GiftImport.Status.QUEUED else check_gift_import
+    transaction.on_commit(lambda: task.enqueue(run.pk))
+    return run
 
 
 # --- the import as a record: upload, check, commit -----------------------------------
@@ -568,7 +622,9 @@ def gift_import_create(*, data: bytes, name: str, by) -> GiftImport:
 
 def _progress_saver(run: GiftImport, extra: Progress | None) -> Progress:
     def save(done: int, total: int) -> None:
-        GiftImport.objects.filter(pk=run.pk).update(rows_done=done, rows_total=total)
+        GiftImport.objects.filter(pk=run.pk).update(
+            rows_done=done, rows_total=total, updated_at=timezone.now()
+        )
         if extra:
             extra(done, total)
 
@@ -586,14 +642,17 @@ def _store_outcome(run: GiftImport, report: ImportReport, status: str) -> None:
 
 def gift_import_check(*, run: GiftImport, progress: Progress | None = None) -> ImportReport:
     """The dry run: what would happen, and every bad row. Writes nothing but the run record."""
-    data = _read(run)
     try:
         report = gifts_import(
-            data=data, by=run.uploaded_by, commit=False, progress=_progress_saver(run, progress)
-        )
+            data=_read(run), by=run.uploaded_by, commit=False,
+            progress=_progress_saver(run, progress),
+        )  # fmt: skip
     except ValidationError as exc:
         report = ImportReport()
         report.add_error(1, "file", " ".join(exc.messages))
+    except Exception as exc:
+        _fail(run, f"The check failed: {exc}")
+        raise
     status = GiftImport.Status.CHECKED if report.ok else GiftImport.Status.INVALID
     _store_outcome(run, report, status)
     return report
@@ -616,8 +675,9 @@ def gift_import_commit(*, run: GiftImport, progress: Progress | None = None) -> 
     not yet started is taken, so a retried task imports nothing twice."""
     ready = (GiftImport.Status.CHECKING, GiftImport.Status.CHECKED, GiftImport.Status.QUEUED)
     claimed = GiftImport.objects.filter(pk=run.pk, status__in=ready).update(
-        status=GiftImport.Status.RUNNING, rows_done=0
-    )
+        status=GiftImport.Status.RUNNING, rows_done=0, attempt=F("attempt") + 1,
+        updated_at=timezone.now(), failure="",
+    )  # fmt: skip
     if not claimed:
         raise ValidationError(f"{run} is {run.get_status_display().lower()}, not ready to import.")
     run.refresh_from_db()
@@ -629,8 +689,10 @@ def gift_import_commit(*, run: GiftImport, progress: Progress | None = None) -> 
             run=run,
             progress=_progress_saver(run, progress),
         )
-    except Exception:
-        GiftImport.objects.filter(pk=run.pk).update(status=GiftImport.Status.FAILED)
+    except ImportSuperseded:
+        return ImportReport()  # a later start of the same import took it over: it writes
+    except Exception as exc:
+        _fail(run, f"Nothing was imported: {exc}")
         raise
     if report.committed:
         run.refresh_from_db()

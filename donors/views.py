@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,7 @@ from donors.importing import (
     REQUIRED_COLUMNS,
     gift_import_create,
     gift_import_queue,
+    gift_import_restart,
 )
 from donors.models import Donor, GiftImport
 from donors.selectors import donor_gifts
@@ -40,12 +42,20 @@ def gift_import_new(request):
 @permission_required("donors.view_giftimport", raise_exception=True)
 def gift_import_detail(request, pk: int):
     run = get_object_or_404(GiftImport.objects.select_related("uploaded_by"), pk=pk)
-    busy = run.status in (
-        GiftImport.Status.CHECKING,
-        GiftImport.Status.QUEUED,
-        GiftImport.Status.RUNNING,
-    )
+    busy = run.busy and not run.stalled
     return render(request, "donors/import_detail.html", {"run": run, "busy": busy})
+
+
+@require_POST
+@permission_required("donors.add_giftimport", raise_exception=True)
+def gift_import_restart_view(request, pk: int):
+    """Start again a check or an import whose worker died, or that failed."""
+    run = get_object_or_404(GiftImport, pk=pk)
+    try:
+        gift_import_restart(run=run, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("gift_import_detail", pk=pk)
 
 
 @require_POST

@@ -1,8 +1,11 @@
 """Offline money as it arrives: a deposit batch typed in from a deposit slip, and a CSV import."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from backoffice.money import format_money, validate_currency
 
@@ -89,12 +92,31 @@ class GiftImport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The heartbeat of a check or an import under way (its progress is saved every chunk):
+    # one that has not moved for STALLED_AFTER lost its worker.
+    updated_at = models.DateTimeField(default=timezone.now)
+    attempt = models.PositiveIntegerField(
+        default=0, help_text="Each start of the import takes the next; an older one writes nothing."
+    )
+    failure = models.TextField(blank=True, help_text="Why the check or the import failed.")
+
+    STALLED_AFTER = dt.timedelta(minutes=10)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Import #{self.pk} · {self.original_name}"
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def stalled(self) -> bool:
+        """Under way, by its status, but its worker has not saved progress for a while: it
+        was killed (nothing is imported until the one transaction that writes commits)."""
+        return self.busy and timezone.now() - self.updated_at > self.STALLED_AFTER
 
     @property
     def progress_percent(self) -> int:
