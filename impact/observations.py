@@ -190,10 +190,18 @@ def read_csv(data: bytes) -> tuple[list[tuple[int, ObservationIn]], list[RowErro
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c or f"(column {i} has no name)" for i, c in enumerate(header, 1)
+               if c not in CSV_COLUMNS]  # fmt: skip
+    problems = []
     if missing:
-        raise ObservationsRefused(
-            [RowError(1, "header", "missing column(s): " + ", ".join(missing))]
-        )
+        problems.append("missing column(s): " + ", ".join(missing))
+    if unknown:  # a file of a million columns is refused here, not read
+        shown = ", ".join(repr(c[:40]) for c in unknown[:5])
+        more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
+        problems.append(f"{len(header):,} columns, unknown: {shown}{more} (the columns are "
+                        f"{', '.join(CSV_COLUMNS)})")  # fmt: skip
+    if problems:
+        raise ObservationsRefused([RowError(1, "header", "; ".join(problems))])
     reader.fieldnames = header
     items, errors = [], []
     try:
@@ -204,6 +212,10 @@ def read_csv(data: bytes) -> tuple[list[tuple[int, ObservationIn]], list[RowErro
         if len(items) >= MAX_ROWS:
             errors.append(RowError(line, "file", f"at most {MAX_ROWS} rows in one upload"))
             break
+        if None in row:  # DictReader's place for values past the header's columns
+            errors.append(RowError(line, "file", f"{len(header) + len(row[None]):,} values; "
+                                   f"the header has {len(header)} columns"))  # fmt: skip
+            continue
         values = {k: (v or "").strip() for k, v in row.items() if k}
         if not any(values.values()):
             continue

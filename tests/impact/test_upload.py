@@ -59,3 +59,23 @@ def test_a_file_without_the_needed_columns_is_refused(programme, fundraising_cli
 def test_read_only_staff_cannot_upload(programme, finance_client):
     assert _upload(finance_client, GOOD).status_code == 403
     assert not Observation.objects.exists()
+
+
+def test_a_file_of_a_million_columns_is_refused_clearly_and_nothing_is_saved(
+    programme, fundraising_client
+):
+    header = "subject,metric,period_start,period_end,value" + ",x" * 1_000_000
+    row = "mat,teens_reached,2026-07-01,2026-07-31,5" + ",1" * 1_000_000
+    response = _upload(fundraising_client, f"{header}\n{row}\n")
+    page = " ".join(response.content.decode().split())
+    assert response.status_code == 200
+    assert "Line 1, header: 1,000,005 columns, unknown: &#x27;x&#x27;" in page
+    assert "and 999,995 more" in page
+    assert not Observation.objects.exists()
+
+
+def test_a_row_with_more_values_than_the_header_is_named(programme, fundraising_client):
+    page = _upload(fundraising_client, GOOD + "mat,teens_reached,2026-09-01,2026-09-30,5,,,x,y\n")
+    text = " ".join(page.content.decode().split())
+    assert "Line 5, file: 9 values; the header has 7 columns" in text
+    assert not Observation.objects.exists()
