@@ -6,7 +6,6 @@ batch services, so the demo shows the product as it behaves.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import random
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import FINANCE, FUNDRAISING, READ_ONLY
+from backoffice.exports import csv_writer
 from backoffice.money import to_major
 from donors.importing import gifts_import
 from donors.models import Campaign, Donor, Fund, Gift, RecurringPlan
@@ -281,7 +281,7 @@ def gifts_csv(*, today: dt.date, donors: list[dict], gifts: int, seed: int) -> b
     start = today - dt.timedelta(days=3 * 365)
     span = (today - start).days
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["date", "amount", "currency", "fund", "method", "campaign", "reference",
                      "fair_market_value", "advantage_description", "tribute_type",
                      "tribute_name", "email", "first_name", "last_name", "organisation",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 
 from django import forms
@@ -14,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from backoffice.exports import spreadsheet_text
+from backoffice.exports import csv_writer
 from backoffice.money import money_label
 from backoffice.params import choice, record_from
 from receipts import rules
@@ -140,14 +139,14 @@ def statement_run_notes_csv(request, pk: int):
     rows = (
         [
             note.donor_id or "",
-            spreadsheet_text(note.donor_name),
+            note.donor_name,
             note.reason,
             note.get_reason_display(),
-            spreadsheet_text(note.detail),
+            note.detail,
         ]
         for note in run.notes.order_by("pk").iterator(chunk_size=2000)
     )
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     name = f"statements-{run.year}-{run.jurisdiction}-run-{run.pk}-notes.csv"
     return StreamingHttpResponse(
         (writer.writerow(row) for row in itertools.chain(header, rows)),

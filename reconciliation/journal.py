@@ -16,7 +16,6 @@ Accounts are settings (JOURNAL_ACCOUNTS) with a small chart's numbers by default
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import defaultdict
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Prefetch
 
+from backoffice.exports import csv_writer
 from backoffice.money import to_major
 from donors.models import Gift, GiftAllocation
 from payments.models import Dispute, Payment, Payout, Refund
@@ -183,7 +183,7 @@ def unbalanced(postings: list[Posting]) -> list[str]:
 def journal_csv(postings: list[Posting]) -> str:
     """The CSV accounting tools import: decimals with a point, one posting a row."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(HEADER)
     for p in sorted(postings, key=lambda p: (p.date, p.transaction, -p.debit)):
         writer.writerow([
