@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
+from backoffice.admin import RecordedByServiceAdmin
 from backoffice.money import money_label
 from sponsorships.invoicing import instalment_invoice_stripe
 from sponsorships.models import (
@@ -237,7 +238,7 @@ class SponsorPaymentForm(forms.ModelForm):
 
 
 @admin.register(SponsorPayment)
-class SponsorPaymentAdmin(admin.ModelAdmin):
+class SponsorPaymentAdmin(RecordedByServiceAdmin):
     """Recorded here, a payment is applied to the sponsor's open instalments in its currency,
     oldest first; the rest is credit."""
 
@@ -253,15 +254,8 @@ class SponsorPaymentAdmin(admin.ModelAdmin):
             ["sponsor", "amount", "currency", "received_on", "method", "reference"] if obj else []
         )
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            return
-        try:
-            saved = payment_record(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
-            return
-        obj.pk = saved.pk
+    def record(self, request, data):
+        return payment_record(by=request.user, **data)
 
     @admin.display(description="Amount")
     def amount_text(self, payment):
@@ -289,7 +283,7 @@ class DisbursementForm(forms.ModelForm):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(admin.ModelAdmin):
+class DisbursementAdmin(RecordedByServiceAdmin):
     form = DisbursementForm
     list_display = ["paid_on", "fund", "payee", "amount_text", "purpose"]
     list_select_related = ["fund"]
@@ -298,13 +292,8 @@ class DisbursementAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False if obj else super().has_change_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
-        try:
-            saved = disbursement_record(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:  # another payout took the balance meanwhile
-            messages.error(request, "; ".join(exc.messages))
-            return
-        obj.pk = saved.pk
+    def record(self, request, data):
+        return disbursement_record(by=request.user, **data)
 
     @admin.display(description="Amount")
     def amount_text(self, disbursement):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from backoffice.money import money_label
 from backoffice.permissions import require_permission
 from payments.services import PaymentProviderError
-from payments.stripe_api import as_dict, object_id, stripe_client
+from payments.stripe_api import as_dict, object_id, stripe_client, stripe_configured
 from sponsorships.models import Instalment, Sponsor, SponsorPayment
 from sponsorships.services import payment_record
 
@@ -52,6 +52,11 @@ def instalment_invoice_stripe(
         raise ValidationError(f"Instalment {instalment.number} owes nothing.")
     if not sponsor.billing_email:
         raise ValidationError({"billing_email": f"{sponsor} has no billing e-mail for invoices."})
+    if not stripe_configured():
+        raise ValidationError(
+            "Stripe is not configured here (STRIPE_SECRET_KEY), so nothing can be invoiced "
+            "through it: send the instalment's PDF invoice from the agreement's page instead."
+        )
     key = f"instalment-{instalment.pk}-{instalment.stripe_invoice_id or 'first'}"
     try:
         api = stripe_client().v1

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from backoffice.audit import changed_by
@@ -105,8 +105,14 @@ def payment_record(
                        stripe_charge_id=stripe_charge_id),
         by,
     )  # fmt: skip
+    _refuse_if_recorded(payment)
     payment.full_clean()
-    payment.save()
+    try:
+        with transaction.atomic():  # a savepoint: the same payment recorded a moment earlier
+            payment.save()
+    except IntegrityError:
+        _refuse_if_recorded(payment)
+        raise
     if apply_to is not None:
         plan = list(apply_to)
     else:
@@ -114,6 +120,19 @@ def payment_record(
         plan = _fill_in_order(amount, order)
     _apply(payment, plan, by=by)
     return payment
+
+
+def _refuse_if_recorded(payment: SponsorPayment) -> None:
+    if (
+        payment.reference
+        and SponsorPayment.objects.filter(
+            method=payment.method, reference=payment.reference
+        ).exists()
+    ):
+        raise ValidationError({"reference": (
+            f"A {payment.get_method_display().lower()} payment with the reference "
+            f"{payment.reference} is already recorded."
+        )})  # fmt: skip
 
 
 def _fill_in_order(amount: int, instalments) -> list[tuple[Instalment, int]]:
