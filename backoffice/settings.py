@@ -58,9 +58,9 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "simple_history",
     "django_filters",
+    "backoffice",  # before django_tasks_db: its db_worker command is ours (busy-proof)
     "django_tasks",
     "django_tasks_db",
-    "backoffice",
     "accounts",
     "donors",
     "payments",
@@ -111,7 +111,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # busy timeout waits for the other writer instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "timeout": 20,
+            "timeout": env.float("SQLITE_BUSY_TIMEOUT", default=20),
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }

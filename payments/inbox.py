@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from payments.models import StripeEvent
@@ -82,10 +83,25 @@ def _check_shape(event: object) -> None:
         raise BadDelivery("field 'data.object' is missing")
 
 
+STORE_TRIES = 5  # a busy database (SQLite's one writer) is waited out, not answered 500
+
+
 def event_store(*, body: bytes, event: dict) -> Stored:
     """Store a verified event once; a drain task processes it after the commit. An event of a
     type no handler takes (Stripe sends many: charge.succeeded, customer.created...) is kept
-    as ignored at once, without a task."""
+    as ignored at once, without a task. A database too busy to take it (past SQLite's busy
+    timeout) is tried again a few times: Stripe would retry a 500, but later."""
+    for attempt in range(1, STORE_TRIES + 1):
+        try:
+            return _store(body=body, event=event)
+        except OperationalError as exc:
+            if attempt == STORE_TRIES or "locked" not in str(exc).lower():
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _store(*, body: bytes, event: dict) -> Stored:
     from payments.handlers import HANDLERS
 
     handled = event["type"] in HANDLERS

@@ -20,7 +20,7 @@ from donors.models import Campaign, Donor, Fund
 from payments.handlers import HANDLERS, WaitForPayment, mirror_refund, settle_gift_refunds
 from payments.models import Donation, Payment, RefundRequest, StripeCustomer, StripeEvent
 from payments.queue import drain_started, schedule_drain
-from payments.source import StripeSource
+from payments.source import StripeReadNeeded, StripeSource
 from payments.stripe_api import as_dict, stripe_client
 
 log = logging.getLogger(__name__)
@@ -142,10 +142,46 @@ def _customer_of(donor: Donor | None) -> str:
 # --- processing events ------------------------------------------------------------------
 
 
+MAX_STRIPE_READS = 25  # a handler reads a handful; more is a loop
+
+
 def event_process(*, event_id: int) -> StripeEvent:
     """Run the handler of one stored event, once. Its changes and the event's new status
     commit together; if the handler fails, its changes roll back and the event keeps the
-    error for a retry."""
+    error for a retry.
+
+    What the handler reads from Stripe is read outside the transaction (see
+    payments/source.py): the transaction runs until the handler asks for a read it lacks,
+    rolls back, the read is made, and the handler runs again. So a slow Stripe never holds
+    the database (on SQLite the whole of it) while the webhook endpoint waits to store."""
+    source = StripeSource()
+    for _ in range(MAX_STRIPE_READS):
+        try:
+            return _event_process_once(event_id, source)
+        except StripeReadNeeded as need:
+            try:
+                source.read_now(need)  # outside any transaction
+            except Exception as exc:  # noqa: BLE001 - kept on the event, for a retry
+                return _event_failed(event_id, exc)
+    return _event_failed(event_id, RuntimeError(f"more than {MAX_STRIPE_READS} Stripe reads"))
+
+
+def _event_failed(event_id: int, exc: BaseException) -> StripeEvent:
+    log.error("Stripe event #%s failed: %s", event_id, exc)
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().get(pk=event_id)
+        if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
+            return event
+        event.attempts += 1
+        event.processed_at = timezone.now()
+        event.status = StripeEvent.Status.FAILED
+        event.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        event.save(update_fields=_PROCESSING_FIELDS)
+        return event
+
+
+def _event_process_once(event_id: int, source: StripeSource) -> StripeEvent:
+    """One try, in one transaction; StripeReadNeeded rolls it back."""
     with transaction.atomic():
         event = StripeEvent.objects.select_for_update().get(pk=event_id)
         if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
@@ -157,10 +193,11 @@ def event_process(*, event_id: int) -> StripeEvent:
             event.status, event.outcome, event.error = StripeEvent.Status.IGNORED, "", ""
             event.save(update_fields=_PROCESSING_FIELDS)
             return event
+        source.reading_allowed = False
         try:
             with transaction.atomic():
                 obj = json.loads(event.body)["data"]["object"]
-                outcome = handler(obj, event, StripeSource())
+                outcome = handler(obj, event, source)
         except WaitForPayment as wait:
             event.status, event.waiting_for = StripeEvent.Status.WAITING, wait.waiting_for[:100]
             event.error = str(wait)
@@ -172,6 +209,8 @@ def event_process(*, event_id: int) -> StripeEvent:
             ignored = outcome.startswith("ignored")
             event.status = StripeEvent.Status.IGNORED if ignored else StripeEvent.Status.PROCESSED
             event.outcome, event.error, event.waiting_for = outcome[:300], "", ""
+        finally:
+            source.reading_allowed = True
         event.save(update_fields=_PROCESSING_FIELDS)
         return event
 
