@@ -31,7 +31,7 @@ def test_a_worker_waits_out_a_locked_database_then_runs_its_task(settings, tmp_p
     holder = sqlite3.connect(database, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process writing, for longer than the timeout
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "TASK_BACKEND": "db",
-           "SQLITE_BUSY_TIMEOUT": "0.2", "DJANGO_SETTINGS_MODULE": "backoffice.settings"}  # fmt: skip
+           "SQLITE_BUSY_TIMEOUT": "0.2"}  # fmt: skip
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--batch", "--interval", "0.1",
          "--no-startup-delay"], cwd=ROOT, env=env,
