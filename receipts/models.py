@@ -363,3 +363,15 @@ class StatementRunNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.donor_name}: {self.get_reason_display()}"
+
+
+class StatementRunReceipt(models.Model):
+    """A statement and the run that issued it, written in the statement's own transaction:
+    a run killed at any moment and started again counts exactly what it issued (its saved
+    counters may lag by a chunk), and its page reads every statement's delivery from here."""
+
+    run = models.ForeignKey(StatementRun, on_delete=models.PROTECT, related_name="statements")
+    receipt = models.OneToOneField(Receipt, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.receipt_id} by {self.run}"

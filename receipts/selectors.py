@@ -69,6 +69,38 @@ def deliveries_due(*, stale_minutes: int):
     )
 
 
+@dataclass
+class RunDeliveries:
+    """How a run's statements went out; the parts add up to what it issued."""
+
+    emailed: int = 0
+    waiting: int = 0  # queued for e-mail (or being drawn)
+    failed: int = 0
+    by_post: int = 0  # no address, or the donor chose the post
+    void: int = 0  # voided since (a refund, a correction)
+
+    @property
+    def issued(self) -> int:
+        return self.emailed + self.waiting + self.failed + self.by_post + self.void
+
+
+def statement_run_deliveries(*, run: StatementRun) -> RunDeliveries:
+    """Every statement the run issued, read from the statements themselves (exact after a
+    run was killed and started again), by how its delivery stands."""
+    Delivery = Receipt.Delivery
+    counts = Receipt.objects.filter(pk__in=run.statements.values("receipt_id")).aggregate(
+        void=Count("pk", filter=Q(status=Receipt.Status.VOID)),
+        by_post=Count("pk", filter=Q(status=Receipt.Status.ISSUED, donor_email="")),
+        emailed=Count("pk", filter=Q(status=Receipt.Status.ISSUED, delivery_status=Delivery.SENT)
+                      & ~Q(donor_email="")),
+        failed=Count("pk", filter=Q(status=Receipt.Status.ISSUED,
+                                    delivery_status=Delivery.FAILED) & ~Q(donor_email="")),
+        waiting=Count("pk", filter=Q(status=Receipt.Status.ISSUED) & ~Q(donor_email="")
+                      & ~Q(delivery_status__in=[Delivery.SENT, Delivery.FAILED])),
+    )  # fmt: skip
+    return RunDeliveries(**counts)
+
+
 def statement_run_notes_summary(*, run: StatementRun) -> list[tuple[StatementRunNote.Reason, int]]:
     """How many of the run's donors were skipped, or issued to be posted, for each reason,
     in the order the reasons are listed."""

@@ -5,6 +5,7 @@ issuers never share a number."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Sequence
 
 from babel import Locale, UnknownLocaleError
@@ -301,6 +302,37 @@ def receipts_queue_delivery(*, receipt_ids: Sequence[int], resend: bool = False)
     ids = list(receipt_ids)
     if ids:
         transaction.on_commit(lambda: deliver_receipts.enqueue(ids, resend=resend))
+
+
+SWEEP_EVERY = dt.timedelta(minutes=10)
+
+
+def receipts_sweep_schedule() -> None:
+    """After the current transaction commits, have a worker look again in SWEEP_EVERY for
+    receipts whose delivery was lost (a worker killed while drawing or sending), and send
+    them: no cron needed. The sweep schedules itself again while any is undelivered."""
+    from receipts.tasks import sweep_receipt_deliveries
+
+    if not sweep_receipt_deliveries.get_backend().supports_defer:
+        return  # the immediate backend (tests, a script): delivery runs in the caller
+    later = sweep_receipt_deliveries.using(run_after=timezone.now() + SWEEP_EVERY)
+    transaction.on_commit(later.enqueue)
+
+
+def receipts_sweep(*, stale_minutes: int, batch: int = 25) -> tuple[int, int]:
+    """Draw and send what is due (a failed e-mail under its attempts, a receipt whose task was
+    lost): (sent now, still undelivered). Sending twice is avoided: one sent meanwhile is
+    skipped."""
+    from receipts.selectors import deliveries_due
+
+    ids = list(
+        deliveries_due(stale_minutes=stale_minutes).order_by("pk").values_list("pk", flat=True)
+    )
+    sent = 0
+    for start in range(0, len(ids), batch):
+        done = receipts_deliver(receipt_ids=ids[start : start + batch])
+        sent += sum(r.delivery_status == Receipt.Delivery.SENT for r in done)
+    return sent, deliveries_due(stale_minutes=0).count()
 
 
 def receipts_issue_each(

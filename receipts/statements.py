@@ -20,8 +20,15 @@ from django.utils import timezone
 
 from donors.models import Donor, Gift
 from receipts import rules
-from receipts.models import Organisation, Receipt, ReceiptLine, StatementRun, StatementRunNote
-from receipts.services import receipt_issue, receipts_queue_delivery
+from receipts.models import (
+    Organisation,
+    Receipt,
+    ReceiptLine,
+    StatementRun,
+    StatementRunNote,
+    StatementRunReceipt,
+)
+from receipts.services import receipt_issue, receipts_queue_delivery, receipts_sweep_schedule
 
 CHUNK = 25
 
@@ -82,8 +89,11 @@ def statement_run_execute(
             )
         )
     )
-    if run.done and not run.dry_run:  # going on: whom it issued for is no longer eligible
+    # What it issued before, read from the statements (the saved count may lag a killed chunk).
+    issued_before = 0 if run.dry_run else run.statements.count()
+    if issued_before:  # going on: whom it issued for is no longer eligible
         run.notes.exclude(reason__in=StatementRunNote.ISSUED).delete()
+        run.issued = issued_before
     else:
         run.notes.all().delete()
         run.issued = 0
@@ -105,6 +115,7 @@ def statement_run_execute(
         return run
     if not run.dry_run:
         _queue_undrawn(run)
+        receipts_sweep_schedule()  # a worker killed while sending is made good by itself
     issued: list[int] = []
     superseded = False
     try:
@@ -232,11 +243,13 @@ def _statement_for(run: StatementRun, donor: Donor, gifts: list[Gift]) -> Receip
     if not run.dry_run:
         summary = run.lists_all_gifts
         try:
-            receipt = receipt_issue(
-                gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
-                by=run.created_by, deliver=False,
-                already_receipted=_already_receipted(run, donor, gifts) if summary else None,
-            )  # fmt: skip
+            with transaction.atomic():  # the statement and its link to the run, together
+                receipt = receipt_issue(
+                    gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
+                    by=run.created_by, deliver=False,
+                    already_receipted=_already_receipted(run, donor, gifts) if summary else None,
+                )  # fmt: skip
+                StatementRunReceipt.objects.create(run=run, receipt=receipt)
         except ValidationError as exc:  # a gift receipted or refunded since the chunk was read
             _note(run, donor, Reason.CHANGED, "; ".join(exc.messages))
             return None

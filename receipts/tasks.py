@@ -2,7 +2,12 @@
 
 from django_tasks import task
 
-from receipts.services import receipts_deliver
+from receipts.services import (
+    SWEEP_EVERY,
+    receipts_deliver,
+    receipts_sweep,
+    receipts_sweep_schedule,
+)
 
 
 @task()
@@ -25,3 +30,12 @@ def execute_statement_run(run_id: int) -> None:
     run = StatementRun.objects.get(pk=run_id)
     if run.status == StatementRun.Status.QUEUED:  # a retried task runs nothing twice
         statement_run_execute(run=run)
+
+
+@task()
+def sweep_receipt_deliveries(stale_minutes: int = int(SWEEP_EVERY.total_seconds() // 60)) -> None:
+    """Send what a lost task left undelivered (issued over `stale_minutes` ago), and look
+    again later while any remains."""
+    _, undelivered = receipts_sweep(stale_minutes=stale_minutes)
+    if undelivered:
+        receipts_sweep_schedule()

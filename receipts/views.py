@@ -23,6 +23,7 @@ from receipts.rendering import is_property, receipt_copy_pdf, stated_amounts
 from receipts.selectors import (
     donor_receipts,
     gifts_waiting_for_receipt,
+    statement_run_deliveries,
     statement_run_notes_summary,
     statements_to_post,
 )
@@ -118,12 +119,14 @@ def statement_run(request, pk: int):
     parts = [(n + 1, n * POSTED_PER_PDF + 1, min((n + 1) * POSTED_PER_PDF, to_post))
              for n in range(-(-to_post // POSTED_PER_PDF))]  # fmt: skip
     summary = statement_run_notes_summary(run=run)
+    deliveries = None if run.dry_run else statement_run_deliveries(run=run)
     reason = request.GET.get("reason", "")
     if reason not in StatementRunNote.Reason.values:
         reason = ""
     notes = run.notes.filter(reason=reason) if reason else run.notes.all()
     context = {
         "run": run, "busy": busy and not run.stalled, "to_post": to_post, "parts": parts,
+        "deliveries": deliveries,
         "summary": summary, "reason": reason, "notes": notes[:NOTES_SHOWN],
         "notes_total": sum(count for _, count in summary),
         "notes_of": sum(count for why, count in summary if why == reason or not reason),

@@ -1,12 +1,12 @@
 """Send again the receipts whose e-mail failed, and draw and send those whose task was lost
 (issued a while ago with an address and still not sent: a worker killed before or while it
-drew or sent them, a queue emptied). Run it from cron, like retry_stripe_events."""
+drew or sent them, a queue emptied). The workers do this by themselves every ten minutes
+after a year-end run (receipts.tasks.sweep_receipt_deliveries); this is the same, at once."""
 
 from django.core.management.base import BaseCommand
 
 from receipts.models import Receipt
-from receipts.selectors import deliveries_due
-from receipts.services import receipts_deliver
+from receipts.services import receipts_sweep
 
 BATCH = 25
 
@@ -21,11 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--stale-minutes", type=int, default=30)
 
     def handle(self, *args, **options):
-        due = deliveries_due(stale_minutes=options["stale_minutes"])
-        ids = list(due.order_by("pk").values_list("pk", flat=True))
-        sent = 0
-        for start in range(0, len(ids), BATCH):
-            done = receipts_deliver(receipt_ids=ids[start : start + BATCH], resend=True)
-            sent += sum(r.delivery_status == Receipt.Delivery.SENT for r in done)
+        sent, _ = receipts_sweep(stale_minutes=options["stale_minutes"], batch=BATCH)
         failing = Receipt.objects.filter(delivery_status=Receipt.Delivery.FAILED).count()
         self.stdout.write(f"{sent} receipts sent; {failing} still failing.")
