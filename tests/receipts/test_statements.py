@@ -311,9 +311,10 @@ def test_the_command_sums_up_its_notes_and_lists_them(db, monkeypatch):
                  stdout=out, verbosity=0)  # fmt: skip
     lines = out.getvalue().splitlines()
     assert lines[0] == "3 statements issued for 3 donors."
-    assert lines[1] == "  3 × No e-mail address: goes by post"
-    assert lines[2].startswith(f"  donor #{people[0].pk} {people[0].display_name}: No e-mail")
-    assert lines[3] == "  … and 2 more: --verbosity 2 lists them all."
+    assert lines[1] == "  0 e-mailed, 0 waiting to be e-mailed, 0 failed, 3 by post, 0 void since"
+    assert lines[2] == "  3 × No e-mail address: goes by post"
+    assert lines[3].startswith(f"  donor #{people[0].pk} {people[0].display_name}: No e-mail")
+    assert lines[4] == "  … and 2 more: --verbosity 2 lists them all."
 
 
 def test_finance_runs_statements_from_the_staff_page(
