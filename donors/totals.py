@@ -60,6 +60,26 @@ def refresh_months(days: Iterable[dt.date]) -> None:
         )
 
 
+def add_posted_gifts(entries: Iterable[tuple[dt.date, str, int, int | None, int]]) -> None:
+    """Add many newly posted gifts' allocations, (received on, currency, fund id, campaign id,
+    amount) each, as new rows of their months' totals (readers sum the rows of a key): in
+    the transaction that posts them, as add_posted_gift, so nothing drifts. An import of a
+    hundred thousand gifts adds a few hundred rows instead of rebuilding three years."""
+    totals: dict[tuple, list[int]] = {}
+    for day, currency, fund_id, campaign_id, amount in entries:
+        key = (month_of(day), currency, fund_id, campaign_id)
+        if (total := totals.get(key)) is None:
+            total = totals[key] = [0, 0]
+        total[0] += amount
+        total[1] += 1
+    GiftMonthlyTotal.objects.bulk_create(
+        [GiftMonthlyTotal(month=month, currency=currency, fund_id=fund_id,
+                          campaign_id=campaign_id, amount=amount, allocation_count=count)
+         for (month, currency, fund_id, campaign_id), (amount, count) in totals.items()],
+        batch_size=1000,
+    )  # fmt: skip
+
+
 def add_posted_gift(gift: Gift, split: list[tuple[int, int]] | None = None) -> None:
     """Add one newly posted gift's split ([(fund id, amount)], read from the database when
     not given) to its month's totals. Readers sum the rows, so a second row for the same
