@@ -194,6 +194,12 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
         yield items[start : start + size]
 
 
+# A file repeats its amounts and dates (25.00, 50.00; a few days a month): each is parsed
+# once. (A ValueError is not cached: a bad value raises again, for every row that has it.)
+_amount = functools.lru_cache(maxsize=4096)(parse_amount)
+_date = functools.lru_cache(maxsize=4096)(dt.date.fromisoformat)
+
+
 @functools.lru_cache(maxsize=65_536)
 def _match_key(name: str, postcode: str) -> str:
     """donor_match_key, once per name and postcode: a donor's rows repeat them."""
@@ -282,7 +288,7 @@ class _RowChecker:
 
         received_on = None
         try:
-            received_on = dt.date.fromisoformat(get("date"))
+            received_on = _date(get("date"))
         except ValueError:
             errors.append(("date", f"bad date {get('date')!r}: write it as YYYY-MM-DD"))
         else:
@@ -297,7 +303,7 @@ class _RowChecker:
         amount = None
         if currency:
             try:
-                amount = parse_amount(get("amount"), currency)
+                amount = _amount(get("amount"), currency)
                 if amount == 0:
                     errors.append(("amount", "amount must be greater than zero"))
                     amount = None
@@ -321,7 +327,7 @@ class _RowChecker:
         fmv = 0
         if (text := get("fair_market_value")) and currency:
             try:
-                fmv = parse_amount(text, currency)
+                fmv = _amount(text, currency)
             except ValueError as exc:
                 errors.append(("fair_market_value", str(exc)))
             else:
@@ -395,7 +401,7 @@ class _RowChecker:
                 errors.append(("fund", f"give {fund.code} its share, like GEN=15.00;AWARD=10.00"))
             elif currency:
                 try:
-                    parts.append((fund, parse_amount(share, currency)))
+                    parts.append((fund, _amount(share, currency)))
                 except ValueError as exc:
                     errors.append(("fund", f"share for {fund.code}: {exc}"))
         if amount is None or any(column == "fund" for column, _ in errors):

@@ -9,6 +9,14 @@ from tests.factories import DonorFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_latest_migrations():
+    """The tests after this one need every migration applied again."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes("receipts"))
+
+
 def _migrate_receipts(name: str):
     executor = MigrationExecutor(connection)
     executor.migrate([("receipts", name)])
