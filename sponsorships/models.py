@@ -249,6 +249,8 @@ class SponsorPayment(models.Model):
             models.UniqueConstraint(
                 fields=["method", "reference"], condition=~Q(reference=""),
                 name="one_payment_per_reference",
+                violation_error_message="A payment by this method with this reference is "
+                "already recorded.",
             ),
         ]  # fmt: skip
 
