@@ -4,3 +4,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 application = get_asgi_application()
+
+from backoffice.startup import refuse_insecure_start  # noqa: E402 - settings are loaded now
+
+refuse_insecure_start()

@@ -17,6 +17,8 @@ from django.db import OperationalError, close_old_connections
 from django_tasks_db.management.commands import db_worker as upstream
 from django_tasks_db.utils import is_locked_database_exception
 
+from backoffice.startup import refuse_insecure_start
+
 logger = logging.getLogger("django_tasks_db")
 
 BUSY_PAUSE = 0.5  # seconds before trying again when the database was busy
@@ -41,6 +43,7 @@ class Command(upstream.Command):
     help = upstream.Command.help + " Survives a busy database."
 
     def handle(self, *args, **options) -> None:
+        refuse_insecure_start()
         # Upstream's handle builds upstream.Worker by name: it builds ours for this command.
         original, upstream.Worker = upstream.Worker, BusyProofWorker
         try:
