@@ -3,14 +3,13 @@ import os
 
 import pytest
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-from django.conf import settings
 from django.contrib.auth.models import Group
 
 from tests.factories import UserFactory
 
-# The processes the tests start (task workers, commands) are not under pytest, and a server
-# without DEBUG refuses to start with no SECRET_KEY: they get the suite's own.
-os.environ.setdefault("SECRET_KEY", settings.SECRET_KEY)
+# The processes the tests start (task workers, commands) are not under pytest, and a worker
+# without DEBUG refuses to start with the development key: they get a key of the suite's.
+os.environ.setdefault("SECRET_KEY", "tests-only-" + "k" * 50)
 
 
 @pytest.fixture(autouse=True)
