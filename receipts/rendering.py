@@ -134,6 +134,11 @@ def stated_amounts(receipt: Receipt, *, lines=None) -> tuple[int, int, int]:
     return total, advantage, total - advantage
 
 
+def has_unvalued_property(receipt: Receipt, *, lines) -> bool:
+    """Whether the receipt describes property it does not value (a US acknowledgement)."""
+    return receipt.series.jurisdiction == "US" and any(is_property(line) for line in lines)
+
+
 def _line_data(line, *, value_property: bool) -> dict:
     data = {"gift": line.gift_id, "received_on": line.gift.received_on.isoformat()}
     if is_property(line):

@@ -66,10 +66,12 @@ def receipt_issue(
     language: str | None = None,
     deliver: bool = True,
     already_receipted: list[dict] | None = None,
+    organisation: Organisation | None = None,
 ) -> Receipt:
     """Issue one receipt for `gifts` (one donor, one currency, all posted and not on another
     receipt in force). The receipted amount of a gift is what the organisation kept (the gift
-    less refunds); the advantage is the fair market value of what the donor received."""
+    less refunds); the advantage is the fair market value of what the donor received.
+    `organisation`: as read by a caller issuing many (else read here)."""
     if not gifts:
         raise ValidationError("A receipt covers at least one gift.")
     locked = list(
@@ -105,7 +107,7 @@ def receipt_issue(
     donor = locked[0].donor
     lines = [rules.counted(g, jurisdiction=jurisdiction) for g in locked]
     rules.check(jurisdiction=jurisdiction, lines=lines, donor=donor,
-                organisation=Organisation.current())  # fmt: skip
+                organisation=organisation or Organisation.current())  # fmt: skip
     total = sum(line.amount for line in lines)
     advantage = sum(line.advantage for line in lines)
     now = timezone.now()
@@ -348,7 +350,8 @@ def receipts_issue_each(
             continue
         try:
             issued.append(receipt_issue(gifts=[gift], kind=Receipt.Kind.GIFT,
-                                        jurisdiction=jurisdiction, by=by))  # fmt: skip
+                                        jurisdiction=jurisdiction, by=by,
+                                        organisation=org))  # fmt: skip
         except ValidationError as exc:
             refused.append(f"Gift #{gift.pk}: {'; '.join(exc.messages)}")
     return issued, refused

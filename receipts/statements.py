@@ -246,7 +246,7 @@ def _statement_for(run: StatementRun, donor: Donor, gifts: list[Gift]) -> Receip
             with transaction.atomic():  # the statement and its link to the run, together
                 receipt = receipt_issue(
                     gifts=gifts, kind=Receipt.Kind.STATEMENT, jurisdiction=run.jurisdiction,
-                    by=run.created_by, deliver=False,
+                    by=run.created_by, deliver=False, organisation=run.organisation,
                     already_receipted=_already_receipted(run, donor, gifts) if summary else None,
                 )  # fmt: skip
                 StatementRunReceipt.objects.create(run=run, receipt=receipt)

@@ -19,7 +19,7 @@ from backoffice.params import choice, record_from
 from receipts import rules
 from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun, StatementRunNote
 from receipts.pdfa import concatenate
-from receipts.rendering import is_property, receipt_copy_pdf, stated_amounts
+from receipts.rendering import has_unvalued_property, receipt_copy_pdf, stated_amounts
 from receipts.selectors import (
     donor_receipts,
     gifts_waiting_for_receipt,
@@ -43,7 +43,7 @@ def verify(request, code: str):
     replacement = Receipt.objects.filter(replaces=receipt).first()
     lines = list(receipt.lines.select_related("gift"))
     _, _, eligible = stated_amounts(receipt, lines=lines)
-    unvalued = receipt.series.jurisdiction == "US" and any(is_property(x) for x in lines)
+    unvalued = has_unvalued_property(receipt, lines=lines)
     return render(request, "receipts/verify.html", {
         "receipt": receipt, "initials": _initials(receipt.donor_name), "replacement": replacement,
         "eligible": eligible, "unvalued_property": unvalued,

@@ -31,7 +31,8 @@ def receipt_posted_gift(sender, *, gift, by, **kwargs) -> None:
     ):
         return
     try:
-        receipt_issue(gifts=[gift], kind=Receipt.Kind.GIFT, jurisdiction=org.jurisdiction, by=by)
+        receipt_issue(gifts=[gift], kind=Receipt.Kind.GIFT, jurisdiction=org.jurisdiction, by=by,
+                      organisation=org)  # fmt: skip
     except ValidationError as exc:
         # The gift stays posted and is listed, with the reason, on /receipts/waiting/.
         log.warning("Gift #%s was not receipted: %s", gift.pk, "; ".join(exc.messages))
