@@ -174,10 +174,14 @@ def _event_failed(event_id: int, exc: BaseException) -> StripeEvent:
             return event
         event.attempts += 1
         event.processed_at = timezone.now()
-        event.status = StripeEvent.Status.FAILED
-        event.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        _mark_failed(event, exc)
         event.save(update_fields=_PROCESSING_FIELDS)
         return event
+
+
+def _mark_failed(event: StripeEvent, exc: BaseException) -> None:
+    event.status = StripeEvent.Status.FAILED
+    event.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
 
 
 def _event_process_once(event_id: int, source: StripeSource) -> StripeEvent:
@@ -203,8 +207,7 @@ def _event_process_once(event_id: int, source: StripeSource) -> StripeEvent:
             event.error = str(wait)
         except Exception as exc:  # noqa: BLE001 - every failure is kept on the event
             log.exception("Stripe event %s (%s) failed", event.stripe_id, event.type)
-            event.status = StripeEvent.Status.FAILED
-            event.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+            _mark_failed(event, exc)
         else:
             ignored = outcome.startswith("ignored")
             event.status = StripeEvent.Status.IGNORED if ignored else StripeEvent.Status.PROCESSED
