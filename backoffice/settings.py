@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "receipts",
     "sponsorships",
     "reconciliation",
+    "ledger",
     "impact",
 ]
 

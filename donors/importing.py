@@ -58,6 +58,10 @@ from donors.models import (
 )
 from donors.models.people import normalise_email, validate_country
 from donors.totals import add_posted_gifts
+from ledger import rules as ledger_rules
+from ledger import services as ledger
+from ledger.rules import Posting
+from ledger.services import closed_months
 
 REQUIRED_COLUMNS = ("date", "amount", "currency", "fund")
 OPTIONAL_COLUMNS = (
@@ -164,6 +168,7 @@ class _Lookups:
 
     def __init__(self, records: list[tuple[int, dict]]):
         self.funds = {f.code.upper(): f for f in Fund.objects.all()}
+        self.closed_months = closed_months()
         self.campaigns = {c.code.lower(): c for c in Campaign.objects.all()}
         emails, keys, references = set(), set(), set()
         for _, record in records:
@@ -294,6 +299,9 @@ class _RowChecker:
         else:
             if received_on > self.today:
                 errors.append(("date", f"{received_on} is in the future"))
+            elif received_on.replace(day=1) in self.lookups.closed_months:
+                errors.append(("date", f"{received_on:%B %Y} is closed: finance can reopen it, "
+                                       "with a reason"))  # fmt: skip
 
         currency = get("currency").upper()
         if not is_known_currency(currency):
@@ -594,6 +602,7 @@ def _write(*, rows: list[_Row], by, run: GiftImport | None) -> None:
         split_rows.extend((gift_id, fund_id, amount) for fund_id, amount in row.split)
     insert_rows(Gift, _GIFT_COLUMNS, gift_rows)
     insert_rows(GiftAllocation, ("gift", "fund", "amount"), split_rows)
+    _post_to_ledger(gift_ids, rows, by=by)
     PossibleDuplicate.objects.bulk_create(
         [
             PossibleDuplicate(
@@ -618,6 +627,22 @@ def _write(*, rows: list[_Row], by, run: GiftImport | None) -> None:
         )
         if not done:  # started again meanwhile (this worker was taken for dead): roll back
             raise ImportSuperseded(f"{run} was started again; this attempt writes nothing.")
+
+
+def _post_to_ledger(gift_ids: list[int], rows: list[_Row], *, by) -> None:
+    """Each new gift's entry, in bulk: where the money is, and each fund's income."""
+    income = dict(Fund.objects.values_list("pk", "gl_account"))
+    lands_in = {method: ledger_rules.role(ledger_rules.GIFT_LANDS_IN.get(method, "bank"))
+                for method in Gift.Method.values}  # fmt: skip
+    postings = []
+    for gift_id, row in zip(gift_ids, rows, strict=True):
+        g = row.gift
+        posting = Posting("gift", gift_id, g["received_on"], f"Gift #{gift_id}")
+        posting.add(lands_in[g["method"]], g["currency"], g["amount"])
+        for fund_id, amount in row.split:
+            posting.add(income[fund_id], g["currency"], -amount, fund_id)
+        postings.append(posting)
+    ledger.post_new(postings, by=by)
 
 
 class ImportSuperseded(Exception):

@@ -27,6 +27,8 @@ from donors.models import (
     RecurringPlan,
 )
 from donors.totals import add_posted_gift, refresh_months
+from ledger import services as ledger
+from ledger.derive import gift_postings
 
 Split = Sequence[tuple[Fund, int]]
 
@@ -64,6 +66,7 @@ def gift_record(*, gift: Gift, split: Split, by, post: bool = True) -> Gift:
     _write_split(gift=gift, split=split, by=by)
     if post:
         add_posted_gift(gift, split=[(fund.pk, amount) for fund, amount in split])
+        ledger.post_gift(gift, by=by)
         signals.gift_posted.send(sender=Gift, gift=gift, by=by)
     return gift
 
@@ -97,6 +100,7 @@ def gift_post(*, gift: Gift, by) -> Gift:
     gift.posted_at = timezone.now()
     changed_by(gift, by).save()
     add_posted_gift(gift)
+    ledger.post_gift(gift, by=by)
     signals.gift_posted.send(sender=Gift, gift=gift, by=by)
     return gift
 
@@ -115,6 +119,9 @@ def gift_void(*, gift: Gift, reason: str, by) -> Gift:
     gift.voided_at = timezone.now()
     changed_by(gift, by).save()
     refresh_months([gift.received_on])
+    ledger.post_gift(gift, by=by)  # the reversing entry
+    if gift.batch_id:  # a bounced cheque: the deposit of its batch is smaller
+        ledger.post_deposit(gift.batch, by=by)
     signals.gift_money_returned.send(sender=Gift, gift=gift, by=by)
     return gift
 
@@ -162,6 +169,8 @@ def gift_update(*, gift: Gift, by, split: Split | None = None, **changes) -> Gif
             _write_split(gift=gift, split=split, by=by)
     if gift.status == Gift.Status.POSTED and gift.campaign_id != old_campaign:
         refresh_months([gift.received_on])
+    if gift.status != Gift.Status.PENDING:
+        ledger.post_gift(gift, by=by)  # nothing when only descriptive fields changed
     return gift
 
 
@@ -237,10 +246,12 @@ def batch_close(*, batch: GiftBatch, by) -> GiftBatch:
         days.add(gift.received_on)
         posted.append(gift)
     refresh_months(days)
+    ledger.post(gift_postings(posted), by=by)
     for gift in posted:
         signals.gift_posted.send(sender=Gift, gift=gift, by=by)
     batch.status, batch.closed_by, batch.closed_at = GiftBatch.Status.CLOSED, by, now
     batch.save()
+    ledger.post_deposit(batch, by=by)
     return batch
 
 

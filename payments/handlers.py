@@ -19,6 +19,7 @@ from django.utils import timezone
 from backoffice.lookups import one_or_none
 from donors.models import Donor, Gift, RecurringPlan
 from donors.services import gift_record, gift_set_refunded
+from ledger import services as ledger
 from payments.models import (
     Dispute,
     Donation,
@@ -193,6 +194,7 @@ def record_payment(
         notes="Online gift through Stripe"
         + (" (the donor covered the processing fee)" if donation and donation.fee_cover else ""),
     )
+    gift.paid_through_stripe = True  # its money is in Stripe clearing, not at the bank
     gift_record(gift=gift, split=[(fund, amount)], by=None)
     rate = balance.get("exchange_rate")
     payment = Payment.objects.create(
@@ -211,6 +213,7 @@ def record_payment(
         exchange_rate=Decimal(str(rate)) if rate is not None else None,
         paid_at=paid_at,
     )
+    ledger.post_payment(payment)
     _wake_waiting(pi_id, payment.charge_id)
     return payment, True
 
@@ -253,6 +256,7 @@ def mirror_refund(*, payment: Payment, refund: dict) -> Refund:
             "created": _when(refund.get("created")),
         },
     )
+    ledger.post_refund(row)
     return row
 
 
@@ -435,6 +439,7 @@ def dispute_changed(obj: dict, event: StripeEvent, source: StripeSource) -> str:
     due = (dispute.get("evidence_details") or {}).get("due_by")
     row.evidence_due_by = _when(due) if due else None
     row.save()
+    ledger.post_dispute(row)
     settle_gift_refunds(payment)
     return f"gift #{payment.gift_id}: dispute {row.status}"
 
@@ -629,4 +634,5 @@ def payout_upsert(payout: dict) -> Payout:
             "created": _when(payout.get("created")),
         },
     )
+    ledger.post_payout(row)
     return row

@@ -113,6 +113,11 @@ class BankAccount(models.Model):
     # "description": "Text", "reference": "Ref", "date_format": "%d.%m.%Y",
     # "decimal_comma": false}
     csv_mapping = models.JSONField(default=dict, blank=True)
+    # A bank line may differ from what it matches by this much at most (a bank's fee on a
+    # deposit, a rounding of an exchange): finance sets it, and picks where it is posted.
+    match_tolerance = models.PositiveBigIntegerField(
+        default=0, help_text="Minor units. 0: amounts must be equal to the cent."
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.currency})"
@@ -170,6 +175,15 @@ class BankMatch(models.Model):
     reason = models.CharField(max_length=300)
     payouts = models.ManyToManyField("payments.Payout", blank=True, related_name="bank_matches")
     batches = models.ManyToManyField("donors.GiftBatch", blank=True, related_name="bank_matches")
+    sponsor_payments = models.ManyToManyField("sponsorships.SponsorPayment", blank=True,
+                                              related_name="bank_matches")  # fmt: skip
+    disbursements = models.ManyToManyField("sponsorships.Disbursement", blank=True,
+                                           related_name="bank_matches")  # fmt: skip
+    # What the bank line differs from what it matches by (a bank fee: the line is short),
+    # accepted within the tolerance and posted to `difference_account`.
+    difference = models.BigIntegerField(default=0, help_text="Minor units; positive: a cost.")
+    difference_account = models.ForeignKey("ledger.Account", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")  # fmt: skip
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                            on_delete=models.PROTECT, related_name="+")  # fmt: skip
     at = models.DateTimeField(auto_now_add=True)

@@ -16,6 +16,7 @@ from backoffice.audit import changed_by
 from backoffice.money import money_label, validate_currency
 from backoffice.permissions import require_permission
 from donors.models import Fund
+from ledger import services as ledger
 from sponsorships.models import (
     Agreement,
     Benefit,
@@ -107,6 +108,7 @@ def payment_record(
     )  # fmt: skip
     _refuse_if_recorded(payment)
     payment.full_clean()
+    ledger.refuse_closed(received_on, field="received_on", what="A sponsor payment")
     try:
         with transaction.atomic():  # a savepoint: the same payment recorded a moment earlier
             payment.save()
@@ -119,6 +121,7 @@ def payment_record(
         order = pay_in_order if pay_in_order else _open_instalments(sponsor, currency)
         plan = _fill_in_order(amount, order)
     _apply(payment, plan, by=by)
+    ledger.post_sponsor_payment(payment, by=by)
     return payment
 
 
@@ -154,6 +157,7 @@ def payment_apply(
     """Apply (part of) a payment's credit to an instalment."""
     payment = SponsorPayment.objects.select_for_update().get(pk=payment.pk)
     _apply(payment, [(instalment, amount)], by=by)
+    ledger.post_sponsor_payment(payment, by=by)  # the credit becomes income
     return payment
 
 
@@ -245,5 +249,7 @@ def disbursement_record(
     disbursement = Disbursement(fund=fund, amount=amount, currency=currency, paid_on=paid_on,
                                 payee=payee, purpose=purpose, recorded_by=by)  # fmt: skip
     disbursement.full_clean()
+    ledger.refuse_closed(paid_on, field="paid_on", what="A disbursement")
     changed_by(disbursement, by).save()
+    ledger.post_disbursement(disbursement, by=by)
     return disbursement

@@ -1,0 +1,167 @@
+"""The books: every service that moves money posts balanced entries in its own
+transaction; the database refuses what would break them; the rebuild agrees."""
+
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Sum
+
+from donors.models import Gift
+from donors.services import gift_void
+from ledger.audit import ledger_differences
+from ledger.models import Account, Entry, Line, MonthBalance
+from ledger.services import post_new
+from ledger.rules import Posting
+from reconciliation.models import Period
+from sponsorships.services import disbursement_record, payment_apply, payment_record
+from tests.factories import FundFactory, SponsorFactory, agreement, posted_gift
+
+pytestmark = pytest.mark.django_db
+
+APRIL = dt.date(2026, 4, 10)
+
+
+def held(source_type, source_id) -> dict[str, int]:
+    """The ledger's net per account code for one document."""
+    rows = (
+        Line.objects.filter(entry__source_type=source_type, entry__source_id=source_id)
+        .values_list("account__code").annotate(total=Sum("amount")).order_by()
+    )  # fmt: skip
+    return {code: total for code, total in rows if total}
+
+
+def test_a_cheque_is_undeposited_money_and_income_of_its_fund():
+    gift = posted_gift(amount=5_000, method="cheque", on=APRIL)
+    assert held("gift", gift.pk) == {"1020": 5_000, "4000": -5_000}
+    entry = Entry.objects.get(source_type="gift", source_id=gift.pk)
+    assert entry.posted_on == APRIL and entry.lines.count() == 2
+    assert ledger_differences() == []
+
+
+def test_a_void_posts_a_reversing_entry_and_the_first_stays(finance_user):
+    gift = posted_gift(amount=5_000, method="bank_transfer", on=APRIL)
+    gift_void(gift=gift, reason="entered twice", by=finance_user)
+    entries = Entry.objects.filter(source_type="gift", source_id=gift.pk).order_by("id")
+    assert entries.count() == 2
+    assert held("gift", gift.pk) == {}
+    assert entries[1].memo.startswith("Correction") and entries[1].by == finance_user
+    gift_void(gift=gift, reason="again", by=finance_user)  # changes nothing, posts nothing
+    assert entries.count() == 2
+    assert ledger_differences() == []
+
+
+def test_a_restricted_disbursement_releases_the_restriction(finance_user):
+    pool = FundFactory(code="AWARD", name="Prize pool", gl_account="4200", is_restricted=True)
+    posted_gift(amount=100_000, fund=pool, method="bank_transfer", on=APRIL)
+    paid = disbursement_record(fund=pool, amount=40_000, currency="USD", paid_on=APRIL,
+                               payee="Winner", purpose="Prize", by=finance_user)  # fmt: skip
+    assert held("disbursement", paid.pk) == {
+        "5100": 40_000, "1000": -40_000, "3900": 40_000, "3910": -40_000,
+    }  # fmt: skip
+    assert ledger_differences() == []
+
+
+def test_a_sponsor_credit_is_a_liability_until_applied(finance_user):
+    deal = agreement(amount=400_000, frequency="quarterly")
+    first, second = deal.instalments.order_by("number")[:2]
+    payment = payment_record(sponsor=deal.sponsor, amount=150_000, currency="USD",
+                             received_on=APRIL, method="wire", by=finance_user,
+                             apply_to=[(first, 100_000)])  # fmt: skip
+    assert held("sponsor_payment", payment.pk) == {"1000": 150_000, "4500": -100_000,
+                                                   "2300": -50_000}  # fmt: skip
+    payment_apply(payment=payment, instalment=second, amount=50_000, by=finance_user)
+    assert held("sponsor_payment", payment.pk) == {"1000": 150_000, "4500": -150_000}
+    assert ledger_differences() == []
+
+
+def test_the_month_balances_follow_every_posting(finance_user):
+    posted_gift(amount=1_000, method="cash", on=APRIL)
+    gift = posted_gift(amount=2_000, method="cash", on=APRIL)
+    gift_void(gift=gift, reason="error", by=finance_user)
+    cash = MonthBalance.objects.get(account__code="1020", month=APRIL.replace(day=1))
+    assert (cash.debit, cash.credit) in {(3_000, 0), (3_000, 2_000)}
+    assert ledger_differences() == []
+
+
+def test_the_rebuild_names_a_document_the_ledger_disagrees_with():
+    gift = posted_gift(amount=5_000, method="cheque", on=APRIL)
+    # Someone changes the gift's amount behind the services' back (triggers allow it: the
+    # month is open). The rebuild sees the books no longer say what the gift says.
+    Gift.objects.filter(pk=gift.pk).update(amount=6_000)
+    problems = ledger_differences()
+    assert any(p.startswith(f"gift #{gift.pk}:") and "1020 +6000 USD" in p for p in problems)
+
+
+# --- what the database refuses -----------------------------------------------------------
+
+
+def _raw(sql, params=()):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _account(code):
+    return Account.objects.get(code=code).pk
+
+
+def test_the_database_refuses_an_unbalanced_entry():
+    posting = Posting("gift", 999, APRIL, "off by one")
+    posting.add("1000", "USD", 100)
+    posting.add("4000", "USD", -99)
+    with pytest.raises(DatabaseError, match="sum to zero"), transaction.atomic():
+        post_new([posting])
+    assert not Entry.objects.exists() and not Line.objects.exists()
+
+
+def test_the_database_refuses_a_one_line_entry_and_balances_per_currency():
+    one = Posting("gift", 998, APRIL, "one line")
+    one.add("1000", "USD", 0)
+    one.amounts[("1000", "USD", None)] = 100
+    with pytest.raises(DatabaseError, match="two or more lines"), transaction.atomic():
+        post_new([one])
+    mixed = Posting("gift", 997, APRIL, "dollars against euros")
+    mixed.add("1000", "USD", 100)
+    mixed.add("4000", "EUR", -100)
+    with pytest.raises(DatabaseError, match="sum to zero"), transaction.atomic():
+        post_new([mixed])
+
+
+def test_the_database_refuses_any_change_or_delete_of_posted_lines_and_entries():
+    gift = posted_gift(amount=5_000, method="cheque", on=APRIL)
+    entry = Entry.objects.get(source_type="gift", source_id=gift.pk)
+    line = entry.lines.first()
+    for sql in (
+        f"UPDATE ledger_line SET amount = amount + 1 WHERE id = {line.pk}",
+        f"DELETE FROM ledger_line WHERE id = {line.pk}",
+        f"UPDATE ledger_entry SET memo = 'changed' WHERE id = {entry.pk}",
+        f"DELETE FROM ledger_entry WHERE id = {entry.pk}",
+    ):
+        with pytest.raises(DatabaseError, match="never change"):
+            _raw(sql)
+    # Two more lines that balance each other are still a change of a posted entry.
+    with pytest.raises(DatabaseError, match="cannot take more lines"):
+        _raw(
+            "INSERT INTO ledger_line (entry_id, account_id, currency, amount) VALUES "
+            "(%s, %s, 'USD', 5), (%s, %s, 'USD', -5)",
+            [entry.pk, _account("1000"), entry.pk, _account("4000")],
+        )
+    assert held("gift", gift.pk) == {"1020": 5_000, "4000": -5_000}
+
+
+def test_the_database_refuses_an_entry_in_a_closed_month():
+    Period.objects.create(month=APRIL.replace(day=1), closed=True)
+    posting = Posting("gift", 996, APRIL, "into April")
+    posting.add("1000", "USD", 100)
+    posting.add("4000", "USD", -100)
+    # Posting moves it to May, the first open month; only a raw insert can try April.
+    ids = post_new([posting])
+    assert Entry.objects.get(pk=ids[0]).posted_on == dt.date(2026, 5, 1)
+    with pytest.raises(DatabaseError, match="closed month"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO ledger_line (entry_id, account_id, currency, amount) "
+                           "VALUES (777, %s, 'USD', 5), (777, %s, 'USD', -5)",
+                           [_account("1000"), _account("4000")])  # fmt: skip
+            cursor.execute("INSERT INTO ledger_entry (id, posted_on, occurred_on, source_type, "
+                           "source_id, memo, note, created_at) VALUES (777, '2026-04-10', "
+                           "'2026-04-10', 'gift', 1, 'raw', '', '2026-04-10 00:00:00')")  # fmt: skip
