@@ -60,5 +60,7 @@ def _month_balance_differences() -> list[str]:
 def _show(amounts: dict) -> str:
     if not amounts:
         return "nothing"
-    return ", ".join(f"{code}{f' fund {fund}' if fund else ''} {amount:+d} {currency}"
-                     for (code, currency, fund), amount in sorted(amounts.items(), key=str))  # fmt: skip
+    return ", ".join(
+        f"{code}{f' fund {fund}' if fund else ''} {amount:+d} {currency}"
+        for (code, currency, fund), amount in sorted(amounts.items(), key=str)
+    )

@@ -114,8 +114,12 @@ def refund_posting(refund, *, splits) -> Posting:
 
 
 def dispute_posting(dispute, *, splits) -> Posting:
-    posting = Posting("dispute", dispute.pk, timezone.localdate(dispute.created),
-                      f"Dispute {dispute.dispute_id} on gift #{dispute.payment.gift_id}")  # fmt: skip
+    posting = Posting(
+        "dispute",
+        dispute.pk,
+        timezone.localdate(dispute.created),
+        f"Dispute {dispute.dispute_id} on gift #{dispute.payment.gift_id}",
+    )
     if not dispute.funds_withdrawn or dispute.funds_reinstated:
         return posting
     return _money_back(posting, dispute.amount, dispute.currency, splits)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backoffice.money import parse_amount
+from backoffice.money import money_label, parse_amount
 from donors.models import GiftBatch
 from payments.models import Payout
 from reconciliation.models import BankAccount, BankLine, BankMatch, BankStatementImport
@@ -169,120 +169,266 @@ def _confidence(line_day: dt.date, their_day: dt.date) -> int:
 
 @transaction.atomic
 def bank_auto_match(*, account: BankAccount) -> int:
-    """Match what can be matched without a person; returns how many matches were made."""
+    """Match what can be matched without a person; returns how many matches were made.
+    Each match says why, with a confidence: the same amount 1:1 (by how close the dates
+    are), several payouts of one day in one line (N:1), one payout paid in two or three
+    lines (1:N), several lines of a day making one deposit slip."""
     made = 0
-    unmatched = list(BankLine.objects.filter(account=account, match__isnull=True, amount__gt=0,
-                                             is_split=False))  # fmt: skip
-    taken_payouts = set(
-        Payout.objects.filter(bank_matches__isnull=False).values_list("pk", flat=True)
-    )
-    taken_batches = set(
-        GiftBatch.objects.filter(bank_matches__isnull=False).values_list("pk", flat=True)
-    )
-    for line in unmatched:
-        payout = (Payout.objects.filter(_near(line.booked_on, "arrival_date"), status="paid",
-                                        amount=line.amount, currency=account.currency)
-                  .exclude(pk__in=taken_payouts).order_by("arrival_date").first())  # fmt: skip
-        if payout:
-            apart = abs((line.booked_on - payout.arrival_date).days)
+    lines = list(BankLine.objects.filter(account=account, match__isnull=True, is_split=False))
+    if not lines:
+        return 0
+    found = _candidates(lines, window=DATE_WINDOW)
+    taken: set[tuple[str, int]] = set()
+    free = {x.pk: x for x in lines}
+
+    def available(kind):
+        for item in found[kind]:
+            amount, currency, day = moved(kind, item)
+            if currency == account.currency and (kind, item.pk) not in taken:
+                yield item, amount, day
+
+    for line in sorted(lines, key=lambda x: (x.booked_on, x.pk)):
+        best = None
+        for kind in ("payouts", "batches", "sponsor_payments", "disbursements"):
+            for item, amount, day in available(kind):
+                apart = abs((line.booked_on - day).days)
+                if (
+                    amount == line.amount
+                    and apart <= DATE_WINDOW
+                    and (best is None or apart < best[3])
+                ):
+                    best = (kind, item, day, apart)
+        if best:
+            kind, item, day, apart = best
+            label = _label(kind, item)
             _match(
                 [line],
-                payouts=[payout],
-                batches=[],
-                confidence=_confidence(line.booked_on, payout.arrival_date),
-                reason=f"same amount as Stripe payout {payout.payout_id}, {apart} days apart",
+                confidence=_confidence(line.booked_on, day),
+                reason=f"same amount as {label}, {apart} days apart",
+                **{kind: [item]},
             )
-            taken_payouts.add(payout.pk)
+            taken.add((kind, item.pk))
+            free.pop(line.pk)
             made += 1
-            continue
-        batch = (GiftBatch.objects.filter(_near(line.booked_on, "deposited_on"),
-                                          status=GiftBatch.Status.CLOSED,
-                                          expected_total=line.amount, currency=account.currency)
-                 .exclude(pk__in=taken_batches).order_by("deposited_on").first())  # fmt: skip
-        if batch:
-            _match([line], payouts=[], batches=[batch],
-                   confidence=_confidence(line.booked_on, batch.deposited_on),
-                   reason=f"same amount as deposit batch {batch.reference}")  # fmt: skip
-            taken_batches.add(batch.pk)
-            made += 1
-            continue
-        same_day = list(Payout.objects.filter(arrival_date=line.booked_on, status="paid",
-                                              currency=account.currency)
-                        .exclude(pk__in=taken_payouts))  # fmt: skip
+    # N:1: several payouts arriving the same day, paid in one line.
+    for line in [x for x in free.values() if x.amount > 0]:
+        same_day = [p for p, _, day in available("payouts") if day == line.booked_on]
         if len(same_day) > 1 and sum(p.amount for p in same_day) == line.amount:
-            _match([line], payouts=same_day, batches=[], confidence=80,
+            _match([line], payouts=same_day, confidence=80,
                    reason=f"{len(same_day)} Stripe payouts of that day add up to it")  # fmt: skip
-            taken_payouts.update(p.pk for p in same_day)
+            taken.update(("payouts", p.pk) for p in same_day)
+            free.pop(line.pk)
+            made += 1
+    # 1:N: one payout paid in two or three lines within the window.
+    for payout, amount, day in list(available("payouts")):
+        near = [
+            x
+            for x in free.values()
+            if 0 < x.amount < amount and abs((x.booked_on - day).days) <= DATE_WINDOW
+        ]
+        parts = _lines_adding_up(near, amount)
+        if parts:
+            _match(
+                parts,
+                payouts=[payout],
+                confidence=75,
+                reason=f"{len(parts)} lines add up to Stripe payout {payout.payout_id}",
+            )
+            taken.add(("payouts", payout.pk))
+            for part in parts:
+                free.pop(part.pk)
             made += 1
     # Several lines of one day that add up to one batch (a slip banked in parts).
     by_day = defaultdict(list)
-    for line in BankLine.objects.filter(account=account, match__isnull=True, amount__gt=0,
-                                        is_split=False):  # fmt: skip
-        by_day[line.booked_on].append(line)
-    for day, lines in by_day.items():
-        if len(lines) < 2:
+    for line in free.values():
+        if line.amount > 0:
+            by_day[line.booked_on].append(line)
+    for day, day_lines in by_day.items():
+        if len(day_lines) < 2:
             continue
-        total = sum(x.amount for x in lines)
-        batch = (GiftBatch.objects.filter(_near(day, "deposited_on"), expected_total=total,
-                                          status=GiftBatch.Status.CLOSED,
-                                          currency=account.currency)
-                 .exclude(pk__in=taken_batches).first())  # fmt: skip
-        if batch:
-            said = f"{len(lines)} lines of {day} add up to batch {batch.reference}"
-            _match(lines, payouts=[], batches=[batch], confidence=70, reason=said)
-            taken_batches.add(batch.pk)
-            made += 1
+        total = sum(x.amount for x in day_lines)
+        for batch, amount, deposited in available("batches"):
+            if amount == total and abs((deposited - day).days) <= DATE_WINDOW:
+                said = f"{len(day_lines)} lines of {day} add up to batch {batch.reference}"
+                _match(day_lines, batches=[batch], confidence=70, reason=said)
+                taken.add(("batches", batch.pk))
+                made += 1
+                break
     return made
 
 
-def unmatched_deposits(*, limit: int = 100) -> list[BankLine]:
-    """Deposits not matched yet, each with `payouts` and `batches`: those of the same amount
-    within CANDIDATE_WINDOW days that no live match holds. Three queries in all."""
-    lines = list(BankLine.objects.filter(match__isnull=True, amount__gt=0, is_split=False)
-                 .select_related("account")[:limit])  # fmt: skip
+def _label(kind: str, item) -> str:
+    if kind == "payouts":
+        return f"Stripe payout {item.payout_id}"
+    if kind == "batches":
+        return f"deposit batch {item.reference}"
+    if kind == "sponsor_payments":
+        return f"{item.sponsor}'s payment {item.reference}".strip()
+    return f"the payment to {item.payee}"
+
+
+def _lines_adding_up(lines: list[BankLine], amount: int, most: int = 3) -> list[BankLine]:
+    """The first two or three of `lines` that add up to `amount` exactly (few lines a
+    day: the search stays small)."""
+    from itertools import combinations
+
+    lines = sorted(lines, key=lambda x: (x.booked_on, x.pk))[:30]
+    for size in range(2, most + 1):
+        for combo in combinations(lines, size):
+            if sum(x.amount for x in combo) == amount:
+                return list(combo)
+    return []
+
+
+def _candidates(lines: list[BankLine], *, window: int) -> dict[str, list]:
+    """Money movements near the lines' dates that no live match holds: Stripe payouts and
+    deposit batches in, sponsors' wires and cheques in, disbursements out."""
+    from sponsorships.models import Disbursement, SponsorPayment
+
     if not lines:
-        return lines
+        return {"payouts": [], "batches": [], "sponsor_payments": [], "disbursements": []}
+    span = dt.timedelta(days=window)
+    first = min(x.booked_on for x in lines) - span
+    last = max(x.booked_on for x in lines) + span
+    return {
+        "payouts": list(Payout.objects.filter(arrival_date__range=(first, last), status="paid")
+                        .exclude(**IN_A_LIVE_MATCH)),
+        "batches": list(GiftBatch.objects.filter(deposited_on__range=(first, last),
+                                                 status=GiftBatch.Status.CLOSED)
+                        .exclude(**IN_A_LIVE_MATCH)),
+        "sponsor_payments": list(
+            SponsorPayment.objects.filter(received_on__range=(first, last))
+            .exclude(method=SponsorPayment.Method.STRIPE).exclude(**IN_A_LIVE_MATCH)
+            .select_related("sponsor")
+        ),
+        "disbursements": list(Disbursement.objects.filter(paid_on__range=(first, last))
+                              .exclude(**IN_A_LIVE_MATCH)),
+    }  # fmt: skip
+
+
+def moved(kind: str, item) -> tuple[int, str, dt.date]:
+    """What a movement puts into the bank (negative: takes out), its currency and day."""
+    if kind == "payouts":
+        return item.amount, item.currency, item.arrival_date
+    if kind == "batches":
+        return item.expected_total, item.currency, item.deposited_on
+    if kind == "sponsor_payments":
+        return item.amount, item.currency, item.received_on
+    return -item.amount, item.currency, item.paid_on
+
+
+def unmatched_lines(*, limit: int = 100) -> list[BankLine]:
+    """Bank lines (money in and out) not matched yet, each with `candidates`: movements in
+    its account's currency within CANDIDATE_WINDOW days whose amount is the line's, or
+    within the account's tolerance (with the difference said). A fixed number of queries."""
+    lines = list(BankLine.objects.filter(match__isnull=True, is_split=False)
+                 .select_related("account")[:limit])  # fmt: skip
+    found = _candidates(lines, window=CANDIDATE_WINDOW)
     window = dt.timedelta(days=CANDIDATE_WINDOW)
-    first, last = min(x.booked_on for x in lines) - window, max(x.booked_on for x in lines) + window
-    amounts = {x.amount for x in lines}
-    payouts = list(Payout.objects.filter(arrival_date__range=(first, last), amount__in=amounts)
-                   .exclude(**IN_A_LIVE_MATCH))  # fmt: skip
-    batches = list(GiftBatch.objects.filter(deposited_on__range=(first, last),
-                                            expected_total__in=amounts)
-                   .exclude(**IN_A_LIVE_MATCH))  # fmt: skip
     for line in lines:
-        near = (line.booked_on - window, line.booked_on + window)
-        line.payouts = [p for p in payouts if p.amount == line.amount
-                        and near[0] <= p.arrival_date <= near[1]][:5]  # fmt: skip
-        line.batches = [b for b in batches if b.expected_total == line.amount
-                        and near[0] <= b.deposited_on <= near[1]][:5]  # fmt: skip
+        line.candidates = []
+        for kind, items in found.items():
+            for item in items:
+                amount, currency, day = moved(kind, item)
+                gap = amount - line.amount
+                if (currency == line.account.currency and abs(day - line.booked_on) <= window
+                        and abs(gap) <= line.account.match_tolerance):  # fmt: skip
+                    line.candidates.append({"kind": kind, "item": item, "difference": gap,
+                                            "day": day})  # fmt: skip
+        line.candidates.sort(key=lambda c: (abs(c["difference"]), abs(c["day"] - line.booked_on)))
+        line.candidates = line.candidates[:6]
     return lines
 
 
-def _match(lines, *, payouts, batches, confidence: int, reason: str, by=None) -> BankMatch:
+unmatched_deposits = unmatched_lines  # the name the first workbench used
+
+
+def _match(lines, *, confidence: int, reason: str, by=None, payouts=(), batches=(),
+           sponsor_payments=(), disbursements=(), difference: int = 0,
+           difference_account=None) -> BankMatch:  # fmt: skip
+    from ledger.services import post_bank_match
+
     match = BankMatch.objects.create(automatic=by is None, confidence=confidence,
-                                     reason=reason, by=by)  # fmt: skip
+                                     reason=reason, by=by, difference=difference,
+                                     difference_account=difference_account)  # fmt: skip
     match.payouts.set(payouts)
     match.batches.set(batches)
+    match.sponsor_payments.set(sponsor_payments)
+    match.disbursements.set(disbursements)
     BankLine.objects.filter(pk__in=[x.pk for x in lines]).update(match=match)
+    if difference:
+        post_bank_match(match, by=by)
     return match
 
 
+def _refuse_closed_lines(lines, doing: str) -> None:
+    from ledger.services import closed_months
+
+    closed = closed_months()
+    if shut := [x for x in lines if x.booked_on.replace(day=1) in closed]:
+        raise ValidationError(f"The bank line of {shut[0].booked_on} is in "
+                              f"{shut[0].booked_on:%B %Y}, which is closed: it cannot be "
+                              f"{doing}. Finance can reopen the month, with a reason.")  # fmt: skip
+
+
 @transaction.atomic
-def bank_match_manual(*, lines, payouts=(), batches=(), by, note: str = "") -> BankMatch:
-    """A person's match: the lines must add up to what they deposit, to the cent."""
-    lines = list(BankLine.objects.select_for_update().filter(pk__in=[x.pk for x in lines]))
-    if not lines or not (payouts or batches):
-        raise ValidationError("Choose bank lines and what they deposit.")
+def bank_match_manual(*, lines, payouts=(), batches=(), sponsor_payments=(), disbursements=(),
+                      by, note: str = "", difference_account=None) -> BankMatch:  # fmt: skip
+    """A person's match of bank lines to the money they move. They must add up to the
+    cent, or differ by no more than the account's tolerance, the difference then posted to
+    `difference_account` (a bank fee, an exchange difference) with the note as its reason."""
+    lines = list(BankLine.objects.select_for_update().select_related("account")
+                 .filter(pk__in=[x.pk for x in lines]))  # fmt: skip
+    if not lines or not (payouts or batches or sponsor_payments or disbursements):
+        raise ValidationError("Choose bank lines and the money they move.")
     if taken := [x for x in lines if x.match_id or x.is_split]:
         raise ValidationError(f"Bank line of {taken[0].booked_on} is already matched or split.")
+    _refuse_closed_lines(lines, "matched")
+    account = lines[0].account
     total = sum(x.amount for x in lines)
-    deposited = sum(p.amount for p in payouts) + sum(b.expected_total for b in batches)
-    if total != deposited:
-        raise ValidationError(f"The lines add up to {total}, what they deposit to {deposited} "
-                              "(minor units): they must be equal.")  # fmt: skip
-    return _match(lines, payouts=list(payouts), batches=list(batches), confidence=100,
-                  reason=note.strip()[:300] or "matched by hand", by=by)  # fmt: skip
+    moves = sum(moved(kind, item)[0] for kind, items in (
+        ("payouts", payouts), ("batches", batches), ("sponsor_payments", sponsor_payments),
+        ("disbursements", disbursements)) for item in items)  # fmt: skip
+    difference = moves - total
+    if difference:
+        said = (f"The lines add up to {money_label(total, account.currency)}, the money they "
+                f"move to {money_label(moves, account.currency)}")  # fmt: skip
+        if abs(difference) > account.match_tolerance:
+            raise ValidationError(
+                f"{said}: a difference of "
+                f"{money_label(abs(difference), account.currency)} is more "
+                f"than {account}'s tolerance of "
+                f"{money_label(account.match_tolerance, account.currency)}."
+            )
+        if difference_account is None:
+            raise ValidationError(
+                {
+                    "difference_account": f"{said}: choose the account the "
+                    "difference goes to (bank charges, exchange differences)."
+                }
+            )
+        if not note.strip():
+            raise ValidationError({"note": "Say why the amounts differ."})
+    return _match(lines, payouts=list(payouts), batches=list(batches),
+                  sponsor_payments=list(sponsor_payments), disbursements=list(disbursements),
+                  confidence=100, reason=note.strip()[:300] or "matched by hand", by=by,
+                  difference=difference, difference_account=difference_account)  # fmt: skip
+
+
+@transaction.atomic
+def bank_line_explain(*, line: BankLine, account, reason: str, by) -> BankMatch:
+    """A line that moves no recorded money (a bank's charge, interest) is explained: posted
+    in full to the account finance picks, with the reason."""
+    line = BankLine.objects.select_for_update().get(pk=line.pk)
+    if line.match_id or line.is_split:
+        raise ValidationError(f"Bank line of {line.booked_on} is already matched or split.")
+    _refuse_closed_lines([line], "explained")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say what the line is."})
+    if account is None or account.is_bank:
+        raise ValidationError({"account": "Choose the account the line goes to (not a bank)."})
+    return _match([line], confidence=100, reason=reason.strip()[:300], by=by,
+                  difference=-line.amount, difference_account=account)  # fmt: skip
 
 
 @transaction.atomic
@@ -314,8 +460,13 @@ def bank_unmatch(*, match: BankMatch, by) -> BankMatch:
     who and when, with what it had matched."""
     match = BankMatch.objects.select_for_update().get(pk=match.pk)
     if match.undone_at is None:
+        _refuse_closed_lines(list(match.lines.all()), "unmatched")
         match.matched_lines = [x.pk for x in match.lines.all()]
         BankLine.objects.filter(match=match).update(match=None)
         match.undone_at, match.undone_by = timezone.now(), by
         match.save(update_fields=["undone_at", "undone_by", "matched_lines"])
+        if match.difference:
+            from ledger.services import post_bank_match
+
+            post_bank_match(match, by=by)  # its difference reversed
     return match

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from backoffice.params import record_from, record_id
+from backoffice.params import choice, record_from
 from payments.models import Payout
 
 
@@ -77,12 +77,12 @@ def bank_lines(request):
     from django.contrib import messages
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from donors.models import GiftBatch
     from reconciliation.bank import (
+        bank_line_explain,
         bank_line_split,
         bank_match_manual,
         bank_unmatch,
-        unmatched_deposits,
+        unmatched_lines,
     )
     from reconciliation.models import BankLine, BankMatch
 
@@ -106,27 +106,55 @@ def bank_lines(request):
             elif request.POST.get("unmatch"):
                 bank_unmatch(match=record_from(BankMatch.objects, request.POST, "unmatch"),
                              by=request.user)  # fmt: skip
+            elif request.POST.get("explain"):
+                line = record_from(BankLine.objects, request.POST, "explain")
+                bank_line_explain(line=line, account=_ledger_account(request.POST, "account_code"),
+                                  reason=request.POST.get("reason", ""), by=request.user)  # fmt: skip
             else:
                 line = record_from(BankLine.objects, request.POST, "line")
-                payouts = Payout.objects.filter(
-                    pk=record_id(request.POST, "payout") if request.POST.get("payout") else 0
-                )
-                batches = GiftBatch.objects.filter(
-                    pk=record_id(request.POST, "batch") if request.POST.get("batch") else 0
-                )
-                bank_match_manual(lines=[line], payouts=list(payouts), batches=list(batches),
-                                  by=request.user)  # fmt: skip
+                movements = _movements()
+                kind = choice(request.POST, "kind", movements)
+                item = record_from(movements[kind], request.POST, "item")
+                difference_account = (_ledger_account(request.POST, "difference_account")
+                                      if request.POST.get("difference_account") else None)  # fmt: skip
+                bank_match_manual(lines=[line], by=request.user, note=request.POST.get("note", ""),
+                                  difference_account=difference_account, **{kind: [item]})  # fmt: skip
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         return redirect("bank_lines")
-    open_lines = unmatched_deposits()
-    matches = BankMatch.objects.filter(undone_at__isnull=True).prefetch_related(
-        "lines", "payouts", "batches").order_by("-at")[:50]  # fmt: skip
+    open_lines = unmatched_lines()
+    matches = BankMatch.objects.filter(undone_at__isnull=True).select_related(
+        "difference_account").prefetch_related("lines__account", "payouts", "batches",
+        "sponsor_payments__sponsor", "disbursements").order_by("-at")[:50]  # fmt: skip
+    from ledger.models import Account
     from reconciliation.models import BankAccount
 
     return render(request, "reconciliation/bank_lines.html",
                   {"open_lines": open_lines, "matches": matches,
-                   "accounts": BankAccount.objects.order_by("name")})  # fmt: skip
+                   "accounts": BankAccount.objects.order_by("name"),
+                   "ledger_accounts": Account.objects.filter(is_bank=False)})  # fmt: skip
+
+
+def _movements() -> dict:
+    from donors.models import GiftBatch
+    from sponsorships.models import Disbursement, SponsorPayment
+
+    return {"payouts": Payout.objects.all(), "batches": GiftBatch.objects.all(),
+            "sponsor_payments": SponsorPayment.objects.all(),
+            "disbursements": Disbursement.objects.all()}  # fmt: skip
+
+
+def _ledger_account(data, name: str):
+    """The ledger account whose code was typed in `name`; a clear error otherwise."""
+    from django.core.exceptions import ValidationError
+
+    from ledger.models import Account
+
+    code = data.get(name, "").strip()
+    account = Account.objects.filter(code=code).first()
+    if account is None:
+        raise ValidationError({name: f"No account {code!r} in the chart of accounts."})
+    return account
 
 
 def _import_statement(request):

@@ -57,7 +57,7 @@ def test_every_parameter_of_every_page_answers_junk_without_a_500(client):
     pages = _pages()
     everywhere = {"status", "from", "to", "do", "reason", "part", "page"}
     names = everywhere.union(*(_parameters(view) for _, view in pages))
-    assert {"gift", "jurisdiction", "split", "unmatch", "line", "payout", "batch"} <= names
+    assert {"gift", "jurisdiction", "split", "unmatch", "line", "kind", "item", "explain"} <= names
     failures = []
     for route, view in pages:
         path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), "1"), route)
