@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reconciliation.period": ("add", "change", "view", "reopen"),
         "reconciliation.bankaccount": ("add", "change", "view"),
         "reconciliation.bankline": ("change", "view"),  # change = match and unmatch
+        "ledger.account": ("add", "change", "view"),  # the chart; entries only by posting
     },
     FUNDRAISING: {
         "donors.donor": ("add", "change", "view", "merge"),
@@ -58,7 +59,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     READ_ONLY: {},
 }
-VIEWABLE_APPS = ("donors", "payments", "receipts", "sponsorships", "reconciliation", "impact")
+VIEWABLE_APPS = ("donors", "payments", "receipts", "sponsorships", "reconciliation", "impact",
+                 "ledger")  # fmt: skip
 
 
 def ensure_staff_groups(sender=None, apps=global_apps, **kwargs) -> None:

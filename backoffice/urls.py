@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("receipts.urls")),
     path("", include("sponsorships.urls")),
     path("", include("reconciliation.urls")),
+    path("", include("ledger.urls")),
     path("", include("impact.urls")),
     path("api/impact/v1/", impact_api.urlpatterns()),
 ]

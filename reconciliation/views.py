@@ -108,17 +108,29 @@ def bank_lines(request):
                              by=request.user)  # fmt: skip
             elif request.POST.get("explain"):
                 line = record_from(BankLine.objects, request.POST, "explain")
-                bank_line_explain(line=line, account=_ledger_account(request.POST, "account_code"),
-                                  reason=request.POST.get("reason", ""), by=request.user)  # fmt: skip
+                bank_line_explain(
+                    line=line,
+                    account=_ledger_account(request.POST, "account_code"),
+                    reason=request.POST.get("reason", ""),
+                    by=request.user,
+                )
             else:
                 line = record_from(BankLine.objects, request.POST, "line")
                 movements = _movements()
                 kind = choice(request.POST, "kind", movements)
                 item = record_from(movements[kind], request.POST, "item")
-                difference_account = (_ledger_account(request.POST, "difference_account")
-                                      if request.POST.get("difference_account") else None)  # fmt: skip
-                bank_match_manual(lines=[line], by=request.user, note=request.POST.get("note", ""),
-                                  difference_account=difference_account, **{kind: [item]})  # fmt: skip
+                difference_account = (
+                    _ledger_account(request.POST, "difference_account")
+                    if request.POST.get("difference_account")
+                    else None
+                )
+                bank_match_manual(
+                    lines=[line],
+                    by=request.user,
+                    note=request.POST.get("note", ""),
+                    difference_account=difference_account,
+                    **{kind: [item]},
+                )
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         return redirect("bank_lines")
@@ -178,3 +190,52 @@ def _import_statement(request):
         messages.success(request, f"{report.added} lines imported ({report.already} already "
                                   f"there); {matched} matches made.")  # fmt: skip
     return redirect("bank_lines")
+
+
+@permission_required("reconciliation.view_period", raise_exception=True)
+def periods(request):
+    """The months of the books: which are closed, and a way into each one's close."""
+    from reconciliation.periods import months_to_show
+
+    return render(request, "reconciliation/periods.html", {"months": months_to_show()})
+
+
+@permission_required("reconciliation.view_period", raise_exception=True)
+def period_page(request, year: int, month: int):
+    """One month's close: its checklist, close (with a confirmation) and reopen (with a
+    reason), and what was done before, by whom."""
+    import datetime as dt
+
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.http import Http404
+
+    from reconciliation.models import Period
+    from reconciliation.periods import period_checklist, period_close, period_reopen
+
+    try:
+        first = dt.date(year, month, 1)
+    except ValueError as exc:
+        raise Http404("No such month.") from exc
+    if request.method == "POST":
+        try:
+            if request.POST.get("do") == "close":
+                if request.POST.get("confirm") != "yes":
+                    raise ValidationError("Tick the box to confirm the month is to close.")
+                period_close(month=first, by=request.user)
+                messages.success(request, f"{first:%B %Y} is closed.")
+            elif request.POST.get("do") == "reopen":
+                period_reopen(month=first, by=request.user, reason=request.POST.get("reason", ""))
+                messages.success(request, f"{first:%B %Y} is open again.")
+        except PermissionDenied:
+            raise
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        return redirect("period_page", year=year, month=month)
+    period = Period.objects.filter(month=first).first()
+    checklist = period_checklist(month=first)
+    return render(request, "reconciliation/period.html", {
+        "month": first, "period": period, "checklist": checklist,
+        "ready": all(item.done for item in checklist if item.blocks),
+        "events": period.events.select_related("by") if period else [],
+    })  # fmt: skip
