@@ -189,7 +189,7 @@ def bank_auto_match(*, account: BankAccount) -> int:
 
     for line in sorted(lines, key=lambda x: (x.booked_on, x.pk)):
         best = None
-        for kind in ("payouts", "batches", "sponsor_payments", "disbursements"):
+        for kind in MOVEMENT_KINDS:
             for item, amount, day in available(kind):
                 apart = abs((line.booked_on - day).days)
                 if (
@@ -264,6 +264,8 @@ def _label(kind: str, item) -> str:
         return f"deposit batch {item.reference}"
     if kind == "sponsor_payments":
         return f"{item.sponsor}'s payment {item.reference}".strip()
+    if kind == "gifts":
+        return f"gift #{item.pk} by transfer from {item.donor}"
     return f"the payment to {item.payee}"
 
 
@@ -280,13 +282,18 @@ def _lines_adding_up(lines: list[BankLine], amount: int, most: int = 3) -> list[
     return []
 
 
+MOVEMENT_KINDS = ("payouts", "batches", "sponsor_payments", "disbursements", "gifts")
+
+
 def _candidates(lines: list[BankLine], *, window: int) -> dict[str, list]:
     """Money movements near the lines' dates that no live match holds: Stripe payouts and
     deposit batches in, sponsors' wires and cheques in, disbursements out."""
     from sponsorships.models import Disbursement, SponsorPayment
 
+    from donors.models import Gift
+
     if not lines:
-        return {"payouts": [], "batches": [], "sponsor_payments": [], "disbursements": []}
+        return {k: [] for k in MOVEMENT_KINDS}
     span = dt.timedelta(days=window)
     first = min(x.booked_on for x in lines) - span
     last = max(x.booked_on for x in lines) + span
@@ -303,6 +310,10 @@ def _candidates(lines: list[BankLine], *, window: int) -> dict[str, list]:
         ),
         "disbursements": list(Disbursement.objects.filter(paid_on__range=(first, last))
                               .exclude(**IN_A_LIVE_MATCH)),
+        "gifts": list(Gift.objects.filter(received_on__range=(first, last), batch__isnull=True,
+                                          status=Gift.Status.POSTED,
+                                          method=Gift.Method.BANK_TRANSFER)
+                      .exclude(**IN_A_LIVE_MATCH).select_related("donor")),
     }  # fmt: skip
 
 
@@ -313,6 +324,8 @@ def moved(kind: str, item) -> tuple[int, str, dt.date]:
     if kind == "batches":
         return item.expected_total, item.currency, item.deposited_on
     if kind == "sponsor_payments":
+        return item.amount, item.currency, item.received_on
+    if kind == "gifts":
         return item.amount, item.currency, item.received_on
     return -item.amount, item.currency, item.paid_on
 
@@ -344,7 +357,7 @@ unmatched_deposits = unmatched_lines  # the name the first workbench used
 
 
 def _match(lines, *, confidence: int, reason: str, by=None, payouts=(), batches=(),
-           sponsor_payments=(), disbursements=(), difference: int = 0,
+           sponsor_payments=(), disbursements=(), gifts=(), difference: int = 0,
            difference_account=None) -> BankMatch:  # fmt: skip
     from ledger.services import post_bank_match
 
@@ -355,6 +368,7 @@ def _match(lines, *, confidence: int, reason: str, by=None, payouts=(), batches=
     match.batches.set(batches)
     match.sponsor_payments.set(sponsor_payments)
     match.disbursements.set(disbursements)
+    match.gifts.set(gifts)
     BankLine.objects.filter(pk__in=[x.pk for x in lines]).update(match=match)
     if difference:
         post_bank_match(match, by=by)
@@ -373,13 +387,13 @@ def _refuse_closed_lines(lines, doing: str) -> None:
 
 @transaction.atomic
 def bank_match_manual(*, lines, payouts=(), batches=(), sponsor_payments=(), disbursements=(),
-                      by, note: str = "", difference_account=None) -> BankMatch:  # fmt: skip
+                      gifts=(), by, note: str = "", difference_account=None) -> BankMatch:  # fmt: skip
     """A person's match of bank lines to the money they move. They must add up to the
     cent, or differ by no more than the account's tolerance, the difference then posted to
     `difference_account` (a bank fee, an exchange difference) with the note as its reason."""
     lines = list(BankLine.objects.select_for_update().select_related("account")
                  .filter(pk__in=[x.pk for x in lines]))  # fmt: skip
-    if not lines or not (payouts or batches or sponsor_payments or disbursements):
+    if not lines or not (payouts or batches or sponsor_payments or disbursements or gifts):
         raise ValidationError("Choose bank lines and the money they move.")
     if taken := [x for x in lines if x.match_id or x.is_split]:
         raise ValidationError(f"Bank line of {taken[0].booked_on} is already matched or split.")
@@ -388,7 +402,7 @@ def bank_match_manual(*, lines, payouts=(), batches=(), sponsor_payments=(), dis
     total = sum(x.amount for x in lines)
     moves = sum(moved(kind, item)[0] for kind, items in (
         ("payouts", payouts), ("batches", batches), ("sponsor_payments", sponsor_payments),
-        ("disbursements", disbursements)) for item in items)  # fmt: skip
+        ("disbursements", disbursements), ("gifts", gifts)) for item in items)  # fmt: skip
     difference = moves - total
     if difference:
         said = (f"The lines add up to {money_label(total, account.currency)}, the money they "
@@ -411,7 +425,7 @@ def bank_match_manual(*, lines, payouts=(), batches=(), sponsor_payments=(), dis
             raise ValidationError({"note": "Say why the amounts differ."})
     return _match(lines, payouts=list(payouts), batches=list(batches),
                   sponsor_payments=list(sponsor_payments), disbursements=list(disbursements),
-                  confidence=100, reason=note.strip()[:300] or "matched by hand", by=by,
+                  gifts=list(gifts), confidence=100, reason=note.strip()[:300] or "matched by hand", by=by,
                   difference=difference, difference_account=difference_account)  # fmt: skip
 
 

@@ -175,6 +175,8 @@ class BankMatch(models.Model):
     reason = models.CharField(max_length=300)
     payouts = models.ManyToManyField("payments.Payout", blank=True, related_name="bank_matches")
     batches = models.ManyToManyField("donors.GiftBatch", blank=True, related_name="bank_matches")
+    # A gift by bank transfer is in the bank the day it is posted: its line matches it.
+    gifts = models.ManyToManyField("donors.Gift", blank=True, related_name="bank_matches")
     sponsor_payments = models.ManyToManyField("sponsorships.SponsorPayment", blank=True,
                                               related_name="bank_matches")  # fmt: skip
     disbursements = models.ManyToManyField("sponsorships.Disbursement", blank=True,

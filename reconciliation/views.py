@@ -137,7 +137,7 @@ def bank_lines(request):
     open_lines = unmatched_lines()
     matches = BankMatch.objects.filter(undone_at__isnull=True).select_related(
         "difference_account").prefetch_related("lines__account", "payouts", "batches",
-        "sponsor_payments__sponsor", "disbursements").order_by("-at")[:50]  # fmt: skip
+        "sponsor_payments__sponsor", "disbursements", "gifts").order_by("-at")[:50]  # fmt: skip
     from ledger.models import Account
     from reconciliation.models import BankAccount
 
@@ -148,12 +148,12 @@ def bank_lines(request):
 
 
 def _movements() -> dict:
-    from donors.models import GiftBatch
+    from donors.models import Gift, GiftBatch
     from sponsorships.models import Disbursement, SponsorPayment
 
     return {"payouts": Payout.objects.all(), "batches": GiftBatch.objects.all(),
             "sponsor_payments": SponsorPayment.objects.all(),
-            "disbursements": Disbursement.objects.all()}  # fmt: skip
+            "disbursements": Disbursement.objects.all(), "gifts": Gift.objects.all()}  # fmt: skip
 
 
 def _ledger_account(data, name: str):

@@ -1,0 +1,1 @@
+from tests.payments.conftest import campaign, deliver_all, offline, webhook_secret  # noqa: F401
