@@ -288,9 +288,8 @@ MOVEMENT_KINDS = ("payouts", "batches", "sponsor_payments", "disbursements", "gi
 def _candidates(lines: list[BankLine], *, window: int) -> dict[str, list]:
     """Money movements near the lines' dates that no live match holds: Stripe payouts and
     deposit batches in, sponsors' wires and cheques in, disbursements out."""
-    from sponsorships.models import Disbursement, SponsorPayment
-
     from donors.models import Gift
+    from sponsorships.models import Disbursement, SponsorPayment
 
     if not lines:
         return {k: [] for k in MOVEMENT_KINDS}
@@ -386,8 +385,18 @@ def _refuse_closed_lines(lines, doing: str) -> None:
 
 
 @transaction.atomic
-def bank_match_manual(*, lines, payouts=(), batches=(), sponsor_payments=(), disbursements=(),
-                      gifts=(), by, note: str = "", difference_account=None) -> BankMatch:  # fmt: skip
+def bank_match_manual(
+    *,
+    lines,
+    payouts=(),
+    batches=(),
+    sponsor_payments=(),
+    disbursements=(),
+    gifts=(),
+    by,
+    note: str = "",
+    difference_account=None,
+) -> BankMatch:
     """A person's match of bank lines to the money they move. They must add up to the
     cent, or differ by no more than the account's tolerance, the difference then posted to
     `difference_account` (a bank fee, an exchange difference) with the note as its reason."""
@@ -425,7 +434,8 @@ def bank_match_manual(*, lines, payouts=(), batches=(), sponsor_payments=(), dis
             raise ValidationError({"note": "Say why the amounts differ."})
     return _match(lines, payouts=list(payouts), batches=list(batches),
                   sponsor_payments=list(sponsor_payments), disbursements=list(disbursements),
-                  gifts=list(gifts), confidence=100, reason=note.strip()[:300] or "matched by hand", by=by,
+                  gifts=list(gifts), confidence=100, by=by,
+                  reason=note.strip()[:300] or "matched by hand",
                   difference=difference, difference_account=difference_account)  # fmt: skip
 
 

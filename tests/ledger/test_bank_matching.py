@@ -30,9 +30,14 @@ def account():
 
 def line(account, amount, day=DAY, text=""):
     statement = BankStatementImport.objects.create(account=account, file_name="s.csv", sha256="x")
-    return BankLine.objects.create(account=account, statement=statement, booked_on=day,
-                                   amount=amount, description=text,
-                                   fingerprint=f"{amount}-{day}-{BankLine.objects.count()}")  # fmt: skip
+    return BankLine.objects.create(
+        account=account,
+        statement=statement,
+        booked_on=day,
+        amount=amount,
+        description=text,
+        fingerprint=f"{amount}-{day}-{BankLine.objects.count()}",
+    )
 
 
 def payout(pid, amount, day=DAY):
@@ -62,8 +67,13 @@ def test_a_payout_short_by_a_bank_fee_is_offered_and_matched_with_the_fee_posted
     fees = Account.objects.get(code="6150")
     with pytest.raises(ValidationError, match="choose the account"):
         bank_match_manual(lines=[short], payouts=[paid], by=finance_user, note="fee")
-    match = bank_match_manual(lines=[short], payouts=[paid], by=finance_user,
-                              note="the bank's incoming wire fee", difference_account=fees)  # fmt: skip
+    match = bank_match_manual(
+        lines=[short],
+        payouts=[paid],
+        by=finance_user,
+        note="the bank's incoming wire fee",
+        difference_account=fees,
+    )
     assert match.difference == 30
     assert Line.objects.filter(account=fees).aggregate(t=Sum("amount"))["t"] == 30
     assert ledger_bank() == statement_total(account) == 9_970
@@ -85,8 +95,15 @@ def test_a_sponsor_wire_and_a_prize_paid_out_are_matched_automatically(account, 
                           currency="USD", received_on=DAY, method="wire", reference="W-77",
                           by=finance_user)  # fmt: skip
     posted_gift(amount=300_000, fund=pool, on=DAY, method="bank_transfer")
-    prize = disbursement_record(fund=pool, amount=250_000, currency="USD", paid_on=DAY,
-                                payee="Best new artist", purpose="Prize", by=finance_user)  # fmt: skip
+    prize = disbursement_record(
+        fund=pool,
+        amount=250_000,
+        currency="USD",
+        paid_on=DAY,
+        payee="Best new artist",
+        purpose="Prize",
+        by=finance_user,
+    )
     wire_line = line(account, 500_000, DAY + dt.timedelta(days=1))
     prize_line = line(account, -250_000, DAY)
     gift_line = line(account, 300_000, DAY)

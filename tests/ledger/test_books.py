@@ -11,11 +11,11 @@ from donors.models import Gift
 from donors.services import gift_void
 from ledger.audit import ledger_differences
 from ledger.models import Account, Entry, Line, MonthBalance
-from ledger.services import post_new
 from ledger.rules import Posting
+from ledger.services import post_new
 from reconciliation.models import Period
 from sponsorships.services import disbursement_record, payment_apply, payment_record
-from tests.factories import FundFactory, SponsorFactory, agreement, posted_gift
+from tests.factories import FundFactory, agreement, posted_gift
 
 pytestmark = pytest.mark.django_db
 
@@ -157,11 +157,16 @@ def test_the_database_refuses_an_entry_in_a_closed_month():
     # Posting moves it to May, the first open month; only a raw insert can try April.
     ids = post_new([posting])
     assert Entry.objects.get(pk=ids[0]).posted_on == dt.date(2026, 5, 1)
-    with pytest.raises(DatabaseError, match="closed month"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO ledger_line (entry_id, account_id, currency, amount) "
+    with (
+        pytest.raises(DatabaseError, match="closed month"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("INSERT INTO ledger_line (entry_id, account_id, currency, amount) "
                            "VALUES (777, %s, 'USD', 5), (777, %s, 'USD', -5)",
                            [_account("1000"), _account("4000")])  # fmt: skip
-            cursor.execute("INSERT INTO ledger_entry (id, posted_on, occurred_on, source_type, "
-                           "source_id, memo, note, created_at) VALUES (777, '2026-04-10', "
-                           "'2026-04-10', 'gift', 1, 'raw', '', '2026-04-10 00:00:00')")  # fmt: skip
+        cursor.execute(
+            "INSERT INTO ledger_entry (id, posted_on, occurred_on, source_type, "
+            "source_id, memo, note, created_at) VALUES (777, '2026-04-10', "
+            "'2026-04-10', 'gift', 1, 'raw', '', '2026-04-10 00:00:00')"
+        )
