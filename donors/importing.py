@@ -40,6 +40,7 @@ from backoffice.bulk import (
     insert_new,
     insert_rows,
     reserve_ids,
+    row_triggers_set_aside,
     select_where_in,
 )
 from backoffice.email_addresses import validate_email_address
@@ -60,7 +61,6 @@ from donors.models.people import normalise_email, validate_country
 from donors.totals import add_posted_gifts
 from ledger import rules as ledger_rules
 from ledger import services as ledger
-from ledger.rules import Posting
 from ledger.services import closed_months
 
 REQUIRED_COLUMNS = ("date", "amount", "currency", "fund")
@@ -299,7 +299,9 @@ class _RowChecker:
         else:
             if received_on > self.today:
                 errors.append(("date", f"{received_on} is in the future"))
-            elif received_on.replace(day=1) in self.lookups.closed_months:
+            elif self.lookups.closed_months and (
+                received_on.replace(day=1) in self.lookups.closed_months
+            ):
                 errors.append(("date", f"{received_on:%B %Y} is closed: finance can reopen it, "
                                        "with a reason"))  # fmt: skip
 
@@ -584,25 +586,10 @@ def _write(*, rows: list[_Row], by, run: GiftImport | None) -> None:
     for placeholder, donor_id in zip(new_donors, donor_ids, strict=True):
         placeholder.pk = donor_id  # for the rows below, which refer to it by id
     now = db_datetime(stamp)
-    dates: dict[dt.date, object] = {}  # a file has few dates: each adapted once
     by_id, run_id = (by.pk if by else None), (run.pk if run else None)
     gift_ids = reserve_ids(Gift, len(rows))
-    gift_rows, split_rows = [], []
-    for gift_id, row in zip(gift_ids, rows, strict=True):
-        g = row.gift
-        on = g["received_on"]
-        if on not in dates:
-            dates[on] = db_date(on)
-        gift_rows.append((
-            gift_id, row.donor.pk, g["amount"], g["currency"], dates[on],
-            g["method"], Gift.Status.POSTED, g["campaign_id"], g["fair_market_value"],
-            g["advantage_description"], "", g["tribute_type"], g["tribute_name"],
-            g["external_reference"], g["notes"], now, by_id, run_id, now, "", "",
-        ))  # fmt: skip
-        split_rows.extend((gift_id, fund_id, amount) for fund_id, amount in row.split)
-    insert_rows(Gift, _GIFT_COLUMNS, gift_rows)
-    insert_rows(GiftAllocation, ("gift", "fund", "amount"), split_rows)
-    _post_to_ledger(gift_ids, rows, by=by)
+    with row_triggers_set_aside(_BULK_TABLES):
+        _insert_gifts(gift_ids, rows, by_id=by_id, run_id=run_id, now=now, by=by)
     PossibleDuplicate.objects.bulk_create(
         [
             PossibleDuplicate(
@@ -629,20 +616,51 @@ def _write(*, rows: list[_Row], by, run: GiftImport | None) -> None:
             raise ImportSuperseded(f"{run} was started again; this attempt writes nothing.")
 
 
-def _post_to_ledger(gift_ids: list[int], rows: list[_Row], *, by) -> None:
-    """Each new gift's entry, in bulk: where the money is, and each fund's income."""
+def _post_to_ledger(gift_ids: list[int], rows: list[_Row], *, by) -> list[int]:
+    """Each new gift's entry, in bulk: where the money is, and each fund's income (the same
+    lines as ledger.rules.gift_posting, built without its per-gift objects)."""
     income = dict(Fund.objects.values_list("pk", "gl_account"))
     lands_in = {method: ledger_rules.role(ledger_rules.GIFT_LANDS_IN.get(method, "bank"))
                 for method in Gift.Method.values}  # fmt: skip
-    postings = []
+    planned = []
     for gift_id, row in zip(gift_ids, rows, strict=True):
         g = row.gift
-        posting = Posting("gift", gift_id, g["received_on"], f"Gift #{gift_id}")
-        posting.add(lands_in[g["method"]], g["currency"], g["amount"])
-        for fund_id, amount in row.split:
-            posting.add(income[fund_id], g["currency"], -amount, fund_id)
-        postings.append(posting)
-    ledger.post_new(postings, by=by)
+        currency, on = g["currency"], g["received_on"]
+        amounts = [((lands_in[g["method"]], currency, None), g["amount"])]
+        amounts += [
+            ((income[fund_id], currency, fund_id), -amount) for fund_id, amount in row.split
+        ]
+        planned.append(("gift", gift_id, on, on, f"Gift #{gift_id}", amounts))
+    return ledger.post_planned(planned, by=by)
+
+
+_BULK_TABLES = ("donors_gift", "donors_giftallocation", "ledger_line", "ledger_entry")
+
+
+def _insert_gifts(gift_ids, rows, *, by_id, run_id, now, by) -> None:
+    """The gifts, their splits and their ledger entries, with executemany."""
+    dates: dict[dt.date, object] = {}  # a file has few dates: each adapted once
+    gift_rows, split_rows = [], []
+    for gift_id, row in zip(gift_ids, rows, strict=True):
+        g = row.gift
+        on = g["received_on"]
+        if on not in dates:
+            dates[on] = db_date(on)
+        gift_rows.append((
+            gift_id, row.donor.pk, g["amount"], g["currency"], dates[on],
+            g["method"], Gift.Status.POSTED, g["campaign_id"], g["fair_market_value"],
+            g["advantage_description"], "", g["tribute_type"], g["tribute_name"],
+            g["external_reference"], g["notes"], now, by_id, run_id, now, "", "",
+        ))  # fmt: skip
+        split_rows.extend((gift_id, fund_id, amount) for fund_id, amount in row.split)
+    insert_rows(Gift, _GIFT_COLUMNS, gift_rows)
+    insert_rows(GiftAllocation, ("gift", "fund", "amount"), split_rows)
+    entry_ids = _post_to_ledger(gift_ids, rows, by=by)
+    # What the row triggers set aside would have refused, for the whole set at once.
+    ledger.check_posted(entry_ids)
+    months = {r.gift["received_on"].replace(day=1) for r in rows} & closed_months()
+    if months:  # closed by someone between the check and this write
+        raise IntegrityError(f"closed period: {min(months):%B %Y} is closed")
 
 
 class ImportSuperseded(Exception):

@@ -81,8 +81,7 @@ class Entry(models.Model):
         verbose_name_plural = "entries"
         indexes = [
             models.Index(fields=["source_type", "source_id"], name="ledger_entry_source"),
-            models.Index(fields=["posted_on"], name="ledger_entry_posted_on"),
-        ]
+        ]  # no index on posted_on: reports read MonthBalance, exports scan a period once
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.posted_on} {self.memo}"

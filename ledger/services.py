@@ -17,7 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -136,17 +136,29 @@ def post(postings: Sequence[Posting], *, by=None) -> list[int]:
         first = not before
         on = posting.on if first else max(today, posting.on)
         memo = posting.memo if first else f"Correction: {posting.memo}"
-        planned.append((posting, on, memo, difference))
+        planned.append((posting.source_type, posting.source_id, posting.on, on, memo,
+                        difference.items()))  # fmt: skip
     return _insert(planned, by=by)
 
 
 def post_new(postings: Sequence[Posting], *, by=None) -> list[int]:
-    """Post documents the ledger has never seen (an import's new gifts), without asking
-    what it holds for them."""
-    return _insert([(p, p.on, p.memo, p.net()) for p in postings if p.net()], by=by)
+    """Post documents the ledger has never seen, without asking what it holds for them."""
+    planned = []
+    for p in postings:
+        if amounts := p.net():
+            planned.append((p.source_type, p.source_id, p.on, p.on, p.memo, amounts.items()))
+    return _insert(planned, by=by)
+
+
+def post_planned(planned, *, by=None) -> list[int]:
+    """Bulk posting for callers that build their lines themselves (the gift import), for
+    documents the ledger has never seen. See `_insert` for the shape."""
+    return _insert(planned, by=by)
 
 
 def _insert(planned, *, by) -> list[int]:
+    """planned: (source type, source id, its date, the date to post on, memo, amounts as
+    ((account code, currency, fund id), amount) pairs). Lines first, then their entries."""
     if not planned:
         return []
     accounts = _Accounts()
@@ -156,28 +168,69 @@ def _insert(planned, *, by) -> list[int]:
     entry_ids = reserve_ids(Entry, len(planned))
     entries, lines = [], []
     rollup: dict[tuple[int, dt.date, str, int], list[int]] = defaultdict(lambda: [0, 0])
-    dates: dict[dt.date, object] = {}
-    for entry_id, (posting, on, memo, amounts) in zip(entry_ids, planned, strict=True):
-        posted_on = first_open_day(on, closed)
-        note = ""
-        if posted_on != on:
-            note = (f"dated {on.isoformat()}; {on:%B %Y} was closed, so it is posted in "
-                    f"{posted_on:%B %Y}")  # fmt: skip
-        for day in (posted_on, posting.on):
-            if day not in dates:
-                dates[day] = db_date(day)
-        entries.append((entry_id, dates[posted_on], dates[posting.on], posting.source_type,
-                        posting.source_id, memo[:300], note, by_id, stamp))  # fmt: skip
-        month = month_of(posted_on)
-        for (code, currency, fund_id), amount in amounts.items():
-            account_id = accounts.id(code, fund_id)
+    days: dict[dt.date, tuple] = {}  # a file has few dates: each worked out once
+    db_dates: dict[dt.date, object] = {}
+    account_ids = accounts.ids
+    for entry_id, (source_type, source_id, occurred, on, memo, amounts) in zip(
+        entry_ids, planned, strict=True
+    ):
+        if on not in days:
+            posted_on = first_open_day(on, closed)
+            note = "" if posted_on == on else (
+                f"dated {on.isoformat()}; {on:%B %Y} was closed, so it is posted in "
+                f"{posted_on:%B %Y}")  # fmt: skip
+            days[on] = (db_date(posted_on), month_of(posted_on), note)
+        if occurred not in db_dates:
+            db_dates[occurred] = db_date(occurred)
+        posted, month, note = days[on]
+        entries.append((entry_id, posted, db_dates[occurred], source_type, source_id,
+                        memo[:300], note, by_id, stamp))  # fmt: skip
+        for (code, currency, fund_id), amount in amounts:
+            account_id = account_ids.get(code) or accounts.id(code, fund_id)
             lines.append((entry_id, account_id, currency, amount, fund_id))
             sums = rollup[(account_id, month, currency, fund_id or 0)]
-            sums[0 if amount > 0 else 1] += abs(amount)
+            if amount > 0:
+                sums[0] += amount
+            else:
+                sums[1] -= amount
     insert_rows(Line, LINE_COLUMNS, lines)
     insert_rows(Entry, ENTRY_COLUMNS, entries)  # last: the database checks its lines now
     _add_to_month_balances(rollup)
     return entry_ids
+
+
+def check_posted(entry_ids: Sequence[int]) -> None:
+    """What the row triggers refuse, checked for a whole bulk posting at once (see
+    backoffice.bulk.row_triggers_set_aside): each entry has two or more lines summing to
+    zero per currency, and none is in a closed month. Raises IntegrityError."""
+    if not entry_ids:
+        return
+    low, high = min(entry_ids), max(entry_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT entry_id FROM ledger_line WHERE entry_id BETWEEN %s AND %s "
+            "GROUP BY entry_id, currency HAVING SUM(amount) <> 0 LIMIT 1",
+            [low, high],
+        )
+        wrong = cursor.fetchone()
+        if wrong is None:
+            cursor.execute(
+                "SELECT e.id FROM ledger_entry e WHERE e.id BETWEEN %s AND %s AND "
+                "(SELECT COUNT(*) FROM ledger_line l WHERE l.entry_id = e.id) < 2 LIMIT 1",
+                [low, high])  # fmt: skip
+            wrong = cursor.fetchone()
+        if wrong is not None:
+            raise IntegrityError(f"ledger: entry {wrong[0]} needs two or more lines that sum "
+                                 "to zero in each currency")  # fmt: skip
+        closed = [m.isoformat() for m in closed_months()]
+        if closed:
+            marks = ", ".join(["%s"] * len(closed))
+            cursor.execute(
+                f"SELECT id FROM ledger_entry WHERE id BETWEEN %s AND %s AND "  # noqa: S608
+                f"posted_on >= %s AND substr(posted_on, 1, 7) IN ({marks}) LIMIT 1",
+                [low, high, min(closed), *[c[:7] for c in closed]])  # fmt: skip
+            if row := cursor.fetchone():
+                raise IntegrityError(f"closed period: entry {row[0]} is in a closed month")
 
 
 def _add_to_month_balances(rollup: dict) -> None:
