@@ -89,7 +89,11 @@ class Entry(models.Model):
 
 class Line(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="lines")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    # No index of its own: an account's lines are read a page at a time, newest first (a
+    # scan that stops early), and its totals come from MonthBalance. An import writes a
+    # line per gift and fund split; one index fewer is a tenth of its ledger time.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines",
+                                db_index=False)  # fmt: skip
     currency = models.CharField(max_length=3)
     amount = models.BigIntegerField(help_text="Minor units: debit positive, credit negative.")
     fund = models.ForeignKey("donors.Fund", null=True, blank=True, on_delete=models.PROTECT,
