@@ -193,9 +193,12 @@ def _insert(planned, *, by) -> list[int]:
                 sums[0] += amount
             else:
                 sums[1] -= amount
-    insert_rows(Line, LINE_COLUMNS, lines)
-    insert_rows(Entry, ENTRY_COLUMNS, entries)  # last: the database checks its lines now
-    _add_to_month_balances(rollup)
+    # One transaction (a savepoint inside the caller's): the lines refer to entries that do
+    # not exist until the next statement, which the foreign key allows only until commit.
+    with transaction.atomic():
+        insert_rows(Line, LINE_COLUMNS, lines)
+        insert_rows(Entry, ENTRY_COLUMNS, entries)  # last: the database checks its lines now
+        _add_to_month_balances(rollup)
     return entry_ids
 
 
