@@ -5,10 +5,14 @@ from reconciliation.models import BankAccount, Period, PeriodEvent
 
 @admin.register(BankAccount)
 class BankAccountAdmin(admin.ModelAdmin):
-    """The CSV layout: {"date": column, "amount": column, "description": column,
-    "reference": column, "date_format": "%d.%m.%Y", "decimal_comma": true, "delimiter": ";"}."""
+    """An account's number (statements for other accounts are refused), its matching
+    tolerance, and its CSV layout (see reconciliation/bankcsv.py for every key):
+    {"date": column, "amount": column | "debit"/"credit": columns, "description": column,
+    "reference": column, "counterparty": column, "date_format": "%d.%m.%Y",
+    "skip_when": {"column": "Status", "contains": "pending"}}. Encoding, separator and
+    decimal comma are detected when not set; the import's preview says what was found."""
 
-    list_display = ["name", "currency"]
+    list_display = ["name", "currency", "account_number", "match_tolerance"]
 
 
 class PeriodEventInline(admin.TabularInline):

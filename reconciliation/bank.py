@@ -11,10 +11,8 @@ Everything else waits for a person: manual match and unmatch, who and when kept.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -23,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backoffice.money import money_label, parse_amount
+from backoffice.money import money_label
 from donors.models import GiftBatch
 from payments.models import Payout
 from reconciliation.models import BankAccount, BankLine, BankMatch, BankStatementImport
@@ -39,123 +37,116 @@ class BankImportReport:
     rows: int = 0
     added: int = 0
     already: int = 0
+    pending: int = 0  # pending or information-only entries: read, not booked
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # a gap in the statement sequence...
+    detected: dict = field(default_factory=dict)  # how a CSV was read (for the preview)
+    preview: list = field(default_factory=list)  # the first rows, as read
 
 
-def _amount(text: str, currency: str, *, decimal_comma: bool) -> int:
-    text = text.strip().replace(" ", "").replace("\u00a0", "")
-    # 1.234,56 (decimal comma) or 1,234.56: the thousands separator goes, the point stays.
-    text = text.replace(".", "").replace(",", ".") if decimal_comma else text.replace(",", "")
-    negative = text.startswith("-")
-    text = text.lstrip("+-")
-    minor = parse_amount(text, currency)
-    return -minor if negative else minor
+@dataclass
+class _Read:
+    """A statement file read and checked, before anything is written."""
+
+    lines: list[dict]
+    statements: list = field(default_factory=list)  # camt.053's, with their balances
 
 
-def _read_csv(account: BankAccount, data: bytes, name: str, report: BankImportReport) -> list:
-    mapping = account.csv_mapping
-    missing = [k for k in ("date", "amount") if not mapping.get(k)]
-    if missing:
-        raise ValidationError(f"{account} has no column set for: {', '.join(missing)}.")
+def _read(account: BankAccount, data: bytes, report: BankImportReport) -> _Read:
+    from reconciliation.bankcsv import read_bank_csv
+    from reconciliation.camt import read_camt053
+
+    if not account.account_number:
+        raise ValidationError(f"{account} has no IBAN or account number: set it first, so "
+                              "that a statement for another account is refused.")  # fmt: skip
+    if data.lstrip()[:1] == b"<":
+        statements = read_camt053(data, account_id=account.account_number,
+                                  currency=account.currency)  # fmt: skip
+        lines = [vars(e) for s in statements for e in s.entries]
+        report.rows = len(lines) + sum(s.pending for s in statements)
+        report.pending = sum(s.pending for s in statements)
+        report.detected = {"format": "camt.053", "statements": len(statements)}
+        return _Read(lines=lines, statements=statements)
+    reading = read_bank_csv(data, mapping=account.csv_mapping, currency=account.currency,
+                            account_number=account.account_number)  # fmt: skip
+    report.errors += reading.errors
+    report.rows = len(reading.rows) + len(reading.errors) + reading.skipped
+    report.pending = reading.skipped
+    report.detected = {"format": "CSV", "encoding": reading.encoding,
+                       "delimiter": reading.delimiter, "header line": reading.header_line,
+                       "decimal comma": reading.decimal_comma}  # fmt: skip
+    lines = [{k: v for k, v in vars(r).items() if k != "line"} for r in reading.rows]
+    return _Read(lines=lines)
+
+
+def bank_statement_preview(*, account: BankAccount, data: bytes) -> BankImportReport:
+    """What an import of the file would do, written nowhere: how it was read, its first
+    rows, and the errors that would refuse it."""
+    report = BankImportReport()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError("The file is not UTF-8 text.") from exc
-    reader = csv.DictReader(io.StringIO(text), delimiter=mapping.get("delimiter", ","))
-    absent = [mapping[k] for k in ("date", "amount", "description", "reference")
-              if mapping.get(k) and mapping[k] not in (reader.fieldnames or [])]  # fmt: skip
-    if absent:
-        raise ValidationError(f"{name}: no column {', '.join(repr(a) for a in absent)}.")
-    rows = []
-    for line_no, row in enumerate(reader, start=2):
-        report.rows += 1
-        try:
-            day_format = mapping.get("date_format", "%Y-%m-%d")
-            booked = dt.datetime.strptime(row[mapping["date"]].strip(), day_format).date()
-        except ValueError:
-            report.errors.append(f"line {line_no}, {mapping['date']}: "
-                                 f"{row[mapping['date']]!r} is not a date")  # fmt: skip
-            continue
-        try:
-            amount = _amount(row[mapping["amount"]], account.currency,
-                             decimal_comma=bool(mapping.get("decimal_comma")))  # fmt: skip
-        except ValueError as exc:
-            report.errors.append(f"line {line_no}, {mapping['amount']}: {exc}")
-            continue
-        description = (row.get(mapping.get("description") or "", "") or "").strip()[:500]
-        reference = (row.get(mapping.get("reference") or "", "") or "").strip()[:200]
-        rows.append((booked, amount, description, reference))
-    return rows
-
-
-def _read_camt053(account: BankAccount, data: bytes, report: BankImportReport) -> list:
-    """ISO 20022 camt.053 (the statement most European banks export): one row per entry
-    (Ntry), credits positive, debits negative, in the account's currency only."""
-    from xml.etree import ElementTree
-
-    try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
-        raise ValidationError(f"The CAMT file is not well-formed XML: {exc}.") from exc
-    rows = []
-    for n, entry in enumerate(root.iterfind(".//{*}Stmt/{*}Ntry"), start=1):
-        report.rows += 1
-        where = f"entry {n}"
-        amount_node = entry.find("{*}Amt")
-        day = entry.findtext("{*}BookgDt/{*}Dt") or entry.findtext("{*}BookgDt/{*}DtTm")
-        if amount_node is None or not day:
-            report.errors.append(f"{where}: no amount or booking date")
-            continue
-        if amount_node.get("Ccy") != account.currency:
-            report.errors.append(f"{where}: in {amount_node.get('Ccy')}, the account is in "
-                                 f"{account.currency}")  # fmt: skip
-            continue
-        try:
-            amount = parse_amount(amount_node.text or "", account.currency)
-            booked = dt.date.fromisoformat(day[:10])
-        except ValueError as exc:
-            report.errors.append(f"{where}: {exc}")
-            continue
-        if entry.findtext("{*}CdtDbtInd") == "DBIT":
-            amount = -amount
-        description = " ".join((x.text or "").strip() for x in entry.iterfind(".//{*}Ustrd")) or (
-            entry.findtext("{*}AddtlNtryInf") or ""
-        )
-        reference = entry.findtext("{*}AcctSvcrRef") or entry.findtext("{*}NtryRef") or ""
-        rows.append((booked, amount, description.strip()[:500], reference.strip()[:200]))
-    return rows
+        read = _read(account, data, report)
+    except ValidationError as exc:
+        report.errors += exc.messages
+        return report
+    report.preview = read.lines[:20]
+    report.added = len(read.lines)
+    return report
 
 
 def bank_statement_import(*, account: BankAccount, data: bytes, name: str, by) -> BankImportReport:
-    """Read every row (CSV with the account's mapping, or camt.053 XML); a bad row is named
-    and nothing is written. Lines already imported are not imported again."""
+    """Read every row (CSV with the account's layout, or camt.053 XML); a bad row or a
+    statement that does not add up is named and nothing is written. Lines already
+    imported are not imported again."""
     report = BankImportReport()
-    is_xml = data.lstrip()[:1] == b"<"
-    rows = (_read_camt053(account, data, report) if is_xml
-            else _read_csv(account, data, name, report))  # fmt: skip
+    try:
+        read = _read(account, data, report)
+    except ValidationError as exc:
+        report.errors += exc.messages
+        return report
     if report.errors:
         return report
     parsed, seen = [], Counter()
-    for booked, amount, description, reference in rows:
-        key = (booked.isoformat(), amount, description, reference)
+    for row in read.lines:
+        key = (row["booked_on"].isoformat(), row["amount"], row["description"], row["reference"])
         seen[key] += 1  # the same line twice in one file is two lines
         fingerprint = hashlib.sha256(repr((*key, seen[key])).encode()).hexdigest()
-        parsed.append((booked, amount, description, reference, fingerprint))
+        parsed.append((row, fingerprint))
     with transaction.atomic():
-        have = set(BankLine.objects.filter(account=account, fingerprint__in=[p[4] for p in parsed])
+        have = set(BankLine.objects.filter(account=account, fingerprint__in=[f for _, f in parsed])
                    .values_list("fingerprint", flat=True))  # fmt: skip
+        first = read.statements[0] if read.statements else None
+        last = read.statements[-1] if read.statements else None
         statement = BankStatementImport.objects.create(
             account=account, file_name=name[:255], sha256=hashlib.sha256(data).hexdigest(),
-            imported_by=by,
+            imported_by=by, statement_id=first.statement_id if first else "",
+            sequence=last.sequence if last else None,
+            opening_balance=first.opening if first else None,
+            closing_balance=last.closing if last else None,
         )  # fmt: skip
-        new = [BankLine(account=account, statement=statement, booked_on=b, amount=a,
-                        description=d, reference=r, fingerprint=f)
-               for b, a, d, r, f in parsed if f not in have]  # fmt: skip
+        if first and first.sequence is not None:
+            report.notes += _sequence_gap(account, statement, first.sequence)
+        statement.note = "; ".join(report.notes)[:500]
+        new = [BankLine(account=account, statement=statement, fingerprint=f, **row)
+               for row, f in parsed if f not in have]  # fmt: skip
         BankLine.objects.bulk_create(new)
         statement.lines_added = len(new)
-        statement.save(update_fields=["lines_added"])
+        statement.save(update_fields=["lines_added", "note"])
     report.added, report.already = len(new), len(parsed) - len(new)
     return report
+
+
+def _sequence_gap(account: BankAccount, statement: BankStatementImport, first: int) -> list[str]:
+    """Statements are numbered: one missing between the last imported and this is said."""
+    before = (
+        BankStatementImport.objects.filter(account=account, sequence__isnull=False)
+        .exclude(pk=statement.pk).order_by("-sequence").values_list("sequence", flat=True)
+        .first()
+    )  # fmt: skip
+    if before is not None and first > before + 1:
+        missing = f"{before + 1}" if first == before + 2 else f"{before + 1} to {first - 1}"
+        return [f"statement {missing} is missing: the last imported was {before}, this "
+                f"file starts at {first}"]  # fmt: skip
+    return []
 
 
 def _near(day: dt.date, field_name: str) -> Q:

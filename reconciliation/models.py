@@ -109,6 +109,10 @@ class BankAccount(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     currency = models.CharField(max_length=3)
+    account_number = models.CharField(
+        "IBAN or account number", max_length=34, blank=True,
+        help_text="A statement that names another account is refused.",
+    )  # fmt: skip
     # Which CSV column holds what: {"date": "Booking date", "amount": "Amount",
     # "description": "Text", "reference": "Ref", "date_format": "%d.%m.%Y",
     # "decimal_comma": false}
@@ -128,6 +132,13 @@ class BankStatementImport(models.Model):
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     lines_added = models.PositiveIntegerField(default=0)
+    # From a camt.053 statement: its id and sequence number, and its balances (checked:
+    # opening + booked lines = closing). A gap in the sequence is said in `note`.
+    statement_id = models.CharField(max_length=100, blank=True)
+    sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    opening_balance = models.BigIntegerField(null=True, blank=True)
+    closing_balance = models.BigIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")  # fmt: skip
     imported_at = models.DateTimeField(auto_now_add=True)
@@ -147,6 +158,10 @@ class BankLine(models.Model):
     amount = models.BigIntegerField(help_text="Minor units; money in is positive.")
     description = models.CharField(max_length=500, blank=True)
     reference = models.CharField(max_length=200, blank=True)
+    end_to_end_id = models.CharField("end-to-end id", max_length=100, blank=True)
+    creditor_reference = models.CharField(max_length=100, blank=True)
+    counterparty_name = models.CharField(max_length=200, blank=True)
+    counterparty_iban = models.CharField("counterparty IBAN", max_length=34, blank=True)
     fingerprint = models.CharField(max_length=64)
     match = models.ForeignKey("BankMatch", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="lines")  # fmt: skip

@@ -91,6 +91,8 @@ def bank_lines(request):
             raise PermissionDenied
         try:
             if request.FILES.get("statement"):
+                return _preview_statement(request)
+            if request.POST.get("import_previewed"):
                 return _import_statement(request)
             if request.POST.get("split"):
                 from backoffice.money import parse_amount
@@ -169,26 +171,62 @@ def _ledger_account(data, name: str):
     return account
 
 
+UPLOAD_KEY = "bank_statement_upload"
+UPLOAD_LIMIT = 10 * 1024 * 1024
+
+
+def _preview_statement(request):
+    """A statement uploaded on the bank page is read first, written nowhere: the page shows
+    how it was read (format, encoding, separator, header line, decimal comma), its first
+    rows and what would refuse it. The file waits in the session for the person's yes."""
+    import base64
+
+    from reconciliation.bank import bank_statement_preview
+    from reconciliation.models import BankAccount
+
+    account = record_from(BankAccount.objects, request.POST, "account")
+    upload = request.FILES["statement"]
+    if upload.size > UPLOAD_LIMIT:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(f"{upload.name} is over {UPLOAD_LIMIT // 1024 // 1024} MB: "
+                              "export a shorter period.")  # fmt: skip
+    data = upload.read()
+    report = bank_statement_preview(account=account, data=data)
+    request.session[UPLOAD_KEY] = {"account": account.pk, "name": upload.name[:255],
+                                   "data": base64.b64encode(data).decode()}  # fmt: skip
+    return render(request, "reconciliation/bank_preview.html",
+                  {"account": account, "name": upload.name, "report": report})  # fmt: skip
+
+
 def _import_statement(request):
-    """A statement uploaded on the bank page: imported with its account's layout, then the
-    automatic matching runs. Bad rows are listed; nothing is written then."""
+    """The previewed file, imported with its account's layout, then the automatic matching
+    runs. Bad rows are listed; nothing is written then."""
+    import base64
+
     from django.contrib import messages
 
     from reconciliation.bank import bank_auto_match, bank_statement_import
     from reconciliation.models import BankAccount
 
-    account = record_from(BankAccount.objects, request.POST, "account")
-    upload = request.FILES["statement"]
-    report = bank_statement_import(account=account, data=upload.read(), name=upload.name,
-                                   by=request.user)  # fmt: skip
+    upload = request.session.pop(UPLOAD_KEY, None)
+    if not upload:
+        messages.error(request, "Upload the statement again: the previewed file is gone.")
+        return redirect("bank_lines")
+    account = BankAccount.objects.get(pk=upload["account"])
+    name = upload["name"]
+    report = bank_statement_import(account=account, data=base64.b64decode(upload["data"]),
+                                   name=name, by=request.user)  # fmt: skip
     if report.errors:
         for error in report.errors[:20]:
-            messages.error(request, f"{upload.name}: {error}")
+            messages.error(request, f"{name}: {error}")
         messages.error(request, "Nothing was imported.")
     else:
         matched = bank_auto_match(account=account)
         messages.success(request, f"{report.added} lines imported ({report.already} already "
                                   f"there); {matched} matches made.")  # fmt: skip
+        for note in report.notes:
+            messages.warning(request, f"{name}: {note}")
     return redirect("bank_lines")
 
 

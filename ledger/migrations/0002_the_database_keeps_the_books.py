@@ -197,7 +197,7 @@ def _run(statements_by_vendor):
 class Migration(migrations.Migration):
     dependencies = [
         ("ledger", "0001_books"),
-        ("reconciliation", "0005_bank_line_split"),
+        ("reconciliation", "0008_bank_files_keep_what_banks_say"),
         ("sponsorships", "0005_payment_reference_message"),
     ]
 

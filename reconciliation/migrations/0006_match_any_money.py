@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0003_chart_of_accounts'),
+        ('ledger', '0001_books'),
         ('reconciliation', '0005_bank_line_split'),
         ('sponsorships', '0005_payment_reference_message'),
     ]

@@ -28,6 +28,7 @@ EUROPEAN = {"date": "Buchungstag", "amount": "Betrag", "description": "Verwendun
 @pytest.fixture
 def account():
     return BankAccount.objects.create(name="Harbor Trust checking", currency="USD",
+                                      account_number="US00HARB0000000012345",
                                       csv_mapping=EUROPEAN)  # fmt: skip
 
 
@@ -65,7 +66,7 @@ def test_a_bad_row_is_named_and_nothing_is_written(account):
     report = bank_statement_import(account=account, by=None, name="bad.csv",
                                    data=_csv("02.06.2026;10,00;ok;", "31.02.2026;5,00;x;",
                                              "03.06.2026;zehn;y;"))  # fmt: skip
-    assert report.errors == ["line 3, Buchungstag: '31.02.2026' is not a date",
+    assert report.errors == ["line 3, Buchungstag: '31.02.2026' is not a date like 31.03.2026",
                              "line 4, Betrag: amount 'zehn' is not a number (write it like "
                              "1234.50)"]  # fmt: skip
     assert not BankLine.objects.exists()
@@ -166,7 +167,12 @@ def test_finance_imports_a_statement_and_matches_a_line_by_hand_on_the_bank_page
 
     late = _payout("po_late", 7_777, dt.date(2026, 6, 4))  # five days off: not automatic
     upload = SimpleUploadedFile("june.csv", _csv("09.06.2026;77,77;STRIPE;"))
-    finance_client.post(reverse("bank_lines"), {"account": account.pk, "statement": upload})
+    preview = finance_client.post(
+        reverse("bank_lines"), {"account": account.pk, "statement": upload}
+    ).content.decode()
+    assert "Read as format: <strong>CSV</strong>" in preview and "$77.77" in preview
+    assert not BankLine.objects.exists()  # a preview writes nothing
+    finance_client.post(reverse("bank_lines"), {"import_previewed": "1"})
     page = finance_client.get(reverse("bank_lines")).content.decode()
     assert "1 lines imported (0 already there); 0 matches made" in page
     assert f"payout {late.payout_id}" in page  # offered as a candidate
@@ -181,6 +187,7 @@ def test_finance_imports_a_statement_and_matches_a_line_by_hand_on_the_bank_page
 
 CAMT = """<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt>
+<Acct><Id><Othr><Id>US00HARB0000000012345</Id></Othr></Id></Acct>
 <Ntry><Amt Ccy="USD">423.45</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-06-02</Dt></BookgDt>
 <AcctSvcrRef>BANK-1</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>STRIPE PAYOUT</Ustrd></RmtInf>
 </TxDtls></NtryDtls></Ntry>
@@ -199,7 +206,7 @@ def test_a_camt053_statement_is_imported_once(account):
     assert again.added == 0
     euros = CAMT.replace('Ccy="USD">12.00', 'Ccy="EUR">12.00')
     bad = bank_statement_import(account=account, data=euros.encode(), name="x.xml", by=None)
-    assert bad.errors == ["entry 2: in EUR, the account is in USD"]
+    assert bad.errors == ["statement 1, entry 2: in EUR, the account is in USD."]
 
 
 def test_a_line_is_split_and_each_part_matched_on_its_own(account, finance_client):
