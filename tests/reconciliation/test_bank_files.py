@@ -154,7 +154,7 @@ PREAMBLE_UTF8 = f'''\ufeff"Girokonto";"{IBAN}"
 
 "Kontostand vom 30.06.2026:";"4.093,32 €"
 ""
-"Buchungsdatum";"Wertstellung";"Status";"Zahlungspflichtige*r";"Verwendungszweck";"IBAN";"Betrag (€)"
+"Buchungsdatum";"Wertstellung";"Status";"Zahlungspflichtige*r";"Zweck";"IBAN";"Betrag (€)"
 "08.06.26";"08.06.26";"Gebucht";"Lena Fischer";"Spende";"DE02120300000000202051";"200"
 "05.06.26";"05.06.26";"Gebucht";"Stadtwerke";"Strom";"DE02120300000000202052";"-62,3"
 "04.06.26";"04.06.26";"Vorgemerkt";"Noch offen";"Spende";"";"1.000,00"
@@ -163,7 +163,7 @@ PREAMBLE_UTF8 = f'''\ufeff"Girokonto";"{IBAN}"
 
 def test_a_csv_with_preamble_lines_is_read_after_its_header_and_pending_rows_are_skipped(account):
     account.csv_mapping = {"date": "Buchungsdatum", "amount": "Betrag (€)",
-                           "description": "Verwendungszweck",
+                           "description": "Zweck",
                            "counterparty": "Zahlungspflichtige*r", "counterparty_iban": "IBAN",
                            "date_format": "%d.%m.%y",
                            "skip_when": {"column": "Status", "contains": "vorgemerkt"}}  # fmt: skip
