@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ledger import reports
 from ledger.models import Account, Entry, Line
+from reconciliation.management.commands.export_journal import FORMATS
 
 SOURCE_ADMIN = {
     "gift": "donors_gift", "payment": "payments_payment", "refund": "payments_refund",
@@ -93,15 +94,7 @@ def trial_balance_page(request):
     })  # fmt: skip
 
 
-EXPORTS = {
-    "journal": lambda start, end: reports.journal_csv(start=start, end=end)[0],
-    "general-ledger": lambda start, end: reports.general_ledger_csv(start=start, end=end),
-    "trial-balance": lambda start, end: reports.trial_balance_csv(
-        reports.trial_balance(start=None, end=end)
-    ),
-    "quickbooks": lambda start, end: reports.quickbooks_csv(start=start, end=end),
-    "xero": lambda start, end: reports.xero_csv(start=start, end=end),
-}
+EXPORTS = FORMATS  # the same files as `manage.py export_journal --format ...`
 
 
 @permission_required("ledger.view_entry", raise_exception=True)

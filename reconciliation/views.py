@@ -44,29 +44,11 @@ def payout_page(request, pk: int):
 
 @permission_required("payments.view_payout", raise_exception=True)
 def journal_download(request):
-    """The journal for ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV (this month by default)."""
-    import datetime as dt
+    """The journal for ?from=YYYY-MM-DD&to=YYYY-MM-DD as CSV (this month by default), from
+    the ledger as posted: the same file as the ledger page's."""
+    from ledger.views import export
 
-    from django.core.exceptions import ValidationError
-    from django.http import HttpResponse
-    from django.utils import timezone
-
-    from reconciliation.journal import journal_export
-
-    today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("from") or today.replace(day=1).isoformat())
-        end = dt.date.fromisoformat(request.GET.get("to") or today.isoformat())
-    except ValueError:
-        return HttpResponse("from and to are dates: YYYY-MM-DD.", status=400,
-                            content_type="text/plain")  # fmt: skip
-    try:
-        text, _ = journal_export(start=start, end=end)
-    except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=409, content_type="text/plain")
-    response = HttpResponse(text, content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="journal-{start}-{end}.csv"'
-    return response
+    return export(request, "journal")
 
 
 @permission_required("reconciliation.view_bankline", raise_exception=True)

@@ -1,11 +1,22 @@
-"""The journal for the accountant as CSV: manage.py export_journal --from 2026-01-01 --to ..."""
+"""The journal for the accountant as CSV, from the ledger as posted:
+manage.py export_journal --from 2026-01-01 --to 2026-01-31 [--format quickbooks|xero|...]"""
 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from reconciliation.journal import journal_export
+from ledger import reports
+
+FORMATS = {
+    "journal": lambda start, end: reports.journal_csv(start=start, end=end)[0],
+    "general-ledger": lambda start, end: reports.general_ledger_csv(start=start, end=end),
+    "trial-balance": lambda start, end: reports.trial_balance_csv(
+        reports.trial_balance(start=None, end=end)
+    ),
+    "quickbooks": lambda start, end: reports.quickbooks_csv(start=start, end=end),
+    "xero": lambda start, end: reports.xero_csv(start=start, end=end),
+}
 
 
 class Command(BaseCommand):
@@ -15,15 +26,16 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", required=True, type=dt.date.fromisoformat)
         parser.add_argument("--to", dest="end", required=True, type=dt.date.fromisoformat)
         parser.add_argument("--out", help="A file to write (default: standard output).")
+        parser.add_argument("--format", default="journal", choices=sorted(FORMATS))
 
-    def handle(self, *args, start, end, out=None, **options):
+    def handle(self, *args, start, end, out=None, format="journal", **options):
         try:
-            text, count = journal_export(start=start, end=end)
+            text = FORMATS[format](start, end)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         if out:
             with open(out, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
-            self.stderr.write(f"{count} postings written to {out}.")
+            self.stderr.write(f"{text.count(chr(10)) - 1} rows written to {out}.")
         else:
             self.stdout.write(text, ending="")
