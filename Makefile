@@ -20,6 +20,7 @@ demo: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py seed_receipts_demo
 	DEBUG=1 $(BIN)/python manage.py seed_sponsorships_demo
 	DEBUG=1 $(BIN)/python manage.py seed_impact_demo
+	DEBUG=1 $(BIN)/python manage.py seed_books_demo
 	@echo "Starting the task worker and the web server on http://127.0.0.1:8000/ (Ctrl-C stops both)"
 	DEBUG=1 $(BIN)/python manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -161,9 +161,10 @@ def _confidence(line_day: dt.date, their_day: dt.date) -> int:
 @transaction.atomic
 def bank_auto_match(*, account: BankAccount) -> int:
     """Match what can be matched without a person; returns how many matches were made.
-    Each match says why, with a confidence: the same amount 1:1 (by how close the dates
-    are), several payouts of one day in one line (N:1), one payout paid in two or three
-    lines (1:N), several lines of a day making one deposit slip."""
+    Each match says why, with a confidence: a day's card gifts settled in one line (N:1),
+    the same amount 1:1 (by how close the dates are, then by the name the line gives),
+    several payouts of one day in one line (N:1), one payout paid in two or three lines
+    (1:N), several lines of a day making one deposit slip."""
     made = 0
     lines = list(BankLine.objects.filter(account=account, match__isnull=True, is_split=False))
     if not lines:
@@ -178,29 +179,54 @@ def bank_auto_match(*, account: BankAccount) -> int:
             if currency == account.currency and (kind, item.pk) not in taken:
                 yield item, amount, day
 
-    for line in sorted(lines, key=lambda x: (x.booked_on, x.pk)):
+    def one_to_one(line: BankLine, *, named_only: bool) -> bool:
         best = None
         for kind in MOVEMENT_KINDS:
             for item, amount, day in available(kind):
                 apart = abs((line.booked_on - day).days)
-                if (
-                    amount == line.amount
-                    and apart <= DATE_WINDOW
-                    and (best is None or apart < best[3])
-                ):
-                    best = (kind, item, day, apart)
-        if best:
-            kind, item, day, apart = best
-            label = _label(kind, item)
-            _match(
-                [line],
-                confidence=_confidence(line.booked_on, day),
-                reason=f"same amount as {label}, {apart} days apart",
-                **{kind: [item]},
-            )
-            taken.add((kind, item.pk))
-            free.pop(line.pk)
-            made += 1
+                if amount != line.amount or apart > DATE_WINDOW:
+                    continue
+                named = _named_in(line, kind, item)
+                if named_only and not named:
+                    continue
+                rank = (apart, not named)  # closest in date, then one the line names
+                if best is None or rank < best[3]:
+                    best = (kind, item, day, rank)
+        if not best:
+            return False
+        kind, item, day, _ = best
+        apart = abs((line.booked_on - day).days)
+        _match([line], confidence=_confidence(line.booked_on, day),
+               reason=f"same amount as {_label(kind, item)}, {apart} days apart",
+               **{kind: [item]})  # fmt: skip
+        taken.add((kind, item.pk))
+        free.pop(line.pk)
+        return True
+
+    # First the lines that name who paid (a donor's, a sponsor's name): the surest.
+    for line in sorted(free.values(), key=lambda x: (x.booked_on, x.pk)):
+        made += one_to_one(line, named_only=True)
+    # N:1: a day's card or transfer gifts settled in one line (a card terminal's deposit),
+    # the same day first.
+    by_day_method = defaultdict(list)
+    for gift, _, day in available("gifts"):
+        by_day_method[(day, gift.method)].append(gift)
+    for line in sorted((x for x in free.values() if x.amount > 0), key=lambda x: x.booked_on):
+        groups = sorted(by_day_method.items(), key=lambda g: abs((line.booked_on - g[0][0]).days))
+        for (day, method), gifts in groups:
+            if (len(gifts) > 1 and abs((line.booked_on - day).days) <= DATE_WINDOW
+                    and sum(g.amount for g in gifts) == line.amount
+                    and not any(("gifts", g.pk) in taken for g in gifts)):  # fmt: skip
+                _match([line], gifts=gifts, confidence=75,
+                       reason=f"{len(gifts)} gifts by {method.replace('_', ' ')} of {day} add "
+                              "up to it")  # fmt: skip
+                taken.update(("gifts", g.pk) for g in gifts)
+                free.pop(line.pk)
+                made += 1
+                break
+    # Then the same amount, closest in date.
+    for line in sorted(free.values(), key=lambda x: (x.booked_on, x.pk)):
+        made += one_to_one(line, named_only=False)
     # N:1: several payouts arriving the same day, paid in one line.
     for line in [x for x in free.values() if x.amount > 0]:
         same_day = [p for p, _, day in available("payouts") if day == line.booked_on]
@@ -248,6 +274,14 @@ def bank_auto_match(*, account: BankAccount) -> int:
     return made
 
 
+def _named_in(line: BankLine, kind: str, item) -> bool:
+    """Whether the line's text or counterparty names who the money is from or to."""
+    name = {"gifts": lambda: str(item.donor), "sponsor_payments": lambda: str(item.sponsor),
+            "disbursements": lambda: item.payee}.get(kind, lambda: "")()  # fmt: skip
+    said = f"{line.description} {line.counterparty_name}".lower()
+    return bool(name) and name.lower() in said
+
+
 def _label(kind: str, item) -> str:
     if kind == "payouts":
         return f"Stripe payout {item.payout_id}"
@@ -273,6 +307,9 @@ def _lines_adding_up(lines: list[BankLine], amount: int, most: int = 3) -> list[
     return []
 
 
+# Gifts whose money is not at the bank when posted: cheques and cash wait in undeposited
+# funds for their deposit batch, gifts in kind are not money. (Stripe's go by payout.)
+NOT_IN_THE_BANK = ("cheque", "cash", "in_kind", "stock")
 MOVEMENT_KINDS = ("payouts", "batches", "sponsor_payments", "disbursements", "gifts")
 
 
@@ -301,9 +338,9 @@ def _candidates(lines: list[BankLine], *, window: int) -> dict[str, list]:
         "disbursements": list(Disbursement.objects.filter(paid_on__range=(first, last))
                               .exclude(**IN_A_LIVE_MATCH)),
         "gifts": list(Gift.objects.filter(received_on__range=(first, last), batch__isnull=True,
-                                          status=Gift.Status.POSTED,
-                                          method=Gift.Method.BANK_TRANSFER)
-                      .exclude(**IN_A_LIVE_MATCH).select_related("donor")),
+                                          status=Gift.Status.POSTED, payment__isnull=True)
+                      .exclude(method__in=NOT_IN_THE_BANK).exclude(**IN_A_LIVE_MATCH)
+                      .select_related("donor")),
     }  # fmt: skip
 
 
