@@ -75,3 +75,61 @@ def share_bars_svg(bars: list[Bar], *, caption: str, width: int = 720) -> SafeSt
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every interpolated text above is escaped
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    colour: str
+    values: list[int | Decimal | None]  # one per label; None: not known then
+    dashed: bool = False
+
+
+def line_chart_svg(
+    labels: list[str], series: list[Series], *, caption: str, width: int = 720,
+    height: int = 200, figure=str,
+) -> SafeString:  # fmt: skip
+    """Lines over time (balances: they may be negative), a legend naming each, the zero
+    line drawn when it is in view; each point's `title` gives its exact figure."""
+    left, right, bottom, top = 8, 40, 22, 24
+    plot_w, plot_h = width - left - right, height - bottom - top
+    known = [v for s in series for v in s.values if v is not None]
+    low, high = min([0, *known]), max([0, *known])
+    span = (high - low) or 1
+    step = plot_w / max(len(labels) - 1, 1)
+
+    def y(value) -> float:
+        return round(top + plot_h - float((value - low) * plot_h / span), 1)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(caption)}" class="chart" '
+        'font-family="Doc Sans, DejaVu Sans, sans-serif">',
+        f"<title>{escape(caption)}</title>",
+        f'<line x1="{left}" y1="{y(0)}" x2="{width - right}" y2="{y(0)}" stroke="#bbb"/>',
+    ]
+    for n, s in enumerate(series):
+        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        points = [(round(left + i * step, 1), y(v)) for i, v in enumerate(s.values)
+                  if v is not None]  # fmt: skip
+        if points:
+            path = " ".join(f"{x},{py}" for x, py in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{s.colour}" '
+                         f'stroke-width="2"{dash}/>')  # fmt: skip
+        for i, v in enumerate(s.values):
+            if v is not None:
+                parts.append(
+                    f'<circle cx="{round(left + i * step, 1)}" cy="{y(v)}" r="3" '
+                    f'fill="{s.colour}"><title>{escape(f"{s.name}, {labels[i]}: {figure(v)}")}'
+                    "</title></circle>"
+                )
+        parts.append(f'<rect x="{left + n * 220}" y="4" width="14" height="4" '
+                     f'fill="{s.colour}"/><text x="{left + 18 + n * 220}" y="10" '
+                     f'font-size="11" fill="#333">{escape(s.name)}</text>')  # fmt: skip
+    every = max(1, len(labels) // 12)
+    for i, label in enumerate(labels):
+        if i % every == 0:
+            parts.append(f'<text x="{round(left + i * step, 1)}" y="{height - 6}" '
+                         f'font-size="10" fill="#555">{escape(label)}</text>')  # fmt: skip
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every interpolated text above is escaped

@@ -9,18 +9,20 @@ import datetime as dt
 import io
 from collections import defaultdict
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
 from donors.models import Gift
-from ledger.models import Account
+from ledger.models import Account, Line
+from ledger.rules import role
 from reconciliation.bank import (
     bank_auto_match,
     bank_line_explain,
     bank_statement_import,
     unmatched_lines,
 )
-from reconciliation.models import BankAccount, BankLine, Period
+from reconciliation.models import BankAccount, BankLine, BankStatementImport, Period
 from reconciliation.periods import period_checklist, period_close
 
 ACCOUNT_NUMBER = "000441729035"  # a US account: no IBAN
@@ -65,6 +67,12 @@ def seed_books_demo(*, today: dt.date | None = None) -> dict:
                                    name=f"harbor-{month:%Y-%m}.csv", by=finance)  # fmt: skip
     if report.errors:
         raise ValueError("; ".join(report.errors[:5]))
+    # The bank's opening balance for the month (its CSV leaves it out; its PDF says it):
+    # what the books held at the bank, since every earlier month was banked as booked.
+    earlier = Line.objects.filter(account__code=role("bank"), currency="USD",
+                                  entry__posted_on__lt=month)  # fmt: skip
+    opening = earlier.aggregate(t=Sum("amount"))["t"]
+    BankStatementImport.objects.filter(account=account).update(opening_balance=opening or 0)
     matched = bank_auto_match(account=account)
     fees = Account.objects.get(code="6150")
     for line in unmatched_lines(limit=1000):

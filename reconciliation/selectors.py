@@ -28,3 +28,54 @@ def gift_money_trail(gift: Gift) -> str:
             return f"deposit {gift.batch.reference} · in the bank {banked.booked_on} (reconciled)"
         return f"deposit {gift.batch.reference} · not yet matched to the bank"
     return ""
+
+
+def bank_balance_charts(*, months: int = 12) -> list[dict]:
+    """For each bank account: its balance at each month's end as the books say it (the
+    ledger's bank account, in the account's currency) and as its statements say it (the
+    first statement's opening balance and every line since). They meet when every line
+    is matched and every movement has its line."""
+    import datetime as dt
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from backoffice.charts import Series, line_chart_svg
+    from backoffice.money import money_label
+    from ledger.models import MonthBalance
+    from ledger.rules import role
+    from reconciliation.models import BankAccount, BankLine, BankStatementImport
+
+    this_month = timezone.localdate().replace(day=1)
+    ends = []
+    month = this_month
+    for _ in range(months):
+        ends.append(month)
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    ends.reverse()
+    charts = []
+    for account in BankAccount.objects.order_by("name"):
+        first = BankStatementImport.objects.filter(account=account).order_by("pk").first()
+        if first is None:
+            continue
+        opening = first.opening_balance or 0
+        since = BankLine.objects.filter(statement=first).order_by("booked_on").first()
+        since = since.booked_on.replace(day=1) if since else this_month
+        books, statement = [], []
+        for start in ends:
+            end = (start + dt.timedelta(days=32)).replace(day=1)
+            ledger = MonthBalance.objects.filter(
+                account__code=role("bank"), currency=account.currency, month__lt=end
+            ).aggregate(d=Sum("debit"), c=Sum("credit"))
+            books.append((ledger["d"] or 0) - (ledger["c"] or 0))
+            lines = BankLine.objects.filter(account=account, is_split=False, booked_on__lt=end)
+            statement.append(None if start < since else
+                             opening + (lines.aggregate(t=Sum("amount"))["t"] or 0))  # fmt: skip
+        charts.append({"account": account, "chart": line_chart_svg(
+            [f"{m:%b %y}" for m in ends],
+            [Series("In the books", "#2f6f8f", books),
+             Series("On the statements", "#c0772b", statement, dashed=True)],
+            caption=f"{account}: balance at each month's end, books against statements",
+            figure=lambda v, c=account.currency: money_label(v, c),
+        )})  # fmt: skip
+    return charts

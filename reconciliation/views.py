@@ -124,11 +124,13 @@ def bank_lines(request):
         "sponsor_payments__sponsor", "disbursements", "gifts").order_by("-at")[:50]  # fmt: skip
     from ledger.models import Account
     from reconciliation.models import BankAccount
+    from reconciliation.selectors import bank_balance_charts
 
     return render(request, "reconciliation/bank_lines.html",
                   {"open_lines": open_lines, "matches": matches,
                    "accounts": BankAccount.objects.order_by("name"),
-                   "ledger_accounts": Account.objects.filter(is_bank=False)})  # fmt: skip
+                   "ledger_accounts": Account.objects.filter(is_bank=False),
+                   "balance_charts": bank_balance_charts()})  # fmt: skip
 
 
 def _movements() -> dict:
