@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reconciliation.period": ("add", "change", "view", "reopen"),
         "reconciliation.bankaccount": ("add", "change", "view"),
         "reconciliation.bankline": ("change", "view"),  # change = match and unmatch
+        "reconciliation.bankrule": ("add", "change", "delete", "view"),
         "ledger.account": ("add", "change", "view"),  # the chart; entries only by posting
     },
     FUNDRAISING: {

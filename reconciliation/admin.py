@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reconciliation.models import BankAccount, Period, PeriodEvent
+from reconciliation.models import BankAccount, BankRule, Period, PeriodEvent
 
 
 @admin.register(BankAccount)
@@ -35,3 +35,11 @@ class PeriodAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(BankRule)
+class BankRuleAdmin(admin.ModelAdmin):
+    """Rules for the automatic matching: text → a kind of money, or explained to an account."""
+
+    list_display = ["text_contains", "kind", "explain_to", "account"]
+    list_filter = ["kind", "account"]

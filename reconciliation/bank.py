@@ -24,7 +24,13 @@ from django.utils import timezone
 from backoffice.money import money_label
 from donors.models import GiftBatch
 from payments.models import Payout
-from reconciliation.models import BankAccount, BankLine, BankMatch, BankStatementImport
+from reconciliation.models import (
+    BankAccount,
+    BankLine,
+    BankMatch,
+    BankRule,
+    BankStatementImport,
+)
 
 DATE_WINDOW = 3  # days between the bank's booking date and the payout's arrival date
 CANDIDATE_WINDOW = 7  # days around a line within which a person is offered candidates
@@ -165,13 +171,35 @@ def bank_auto_match(*, account: BankAccount) -> int:
     the same amount 1:1 (by how close the dates are, then by the name the line gives),
     several payouts of one day in one line (N:1), one payout paid in two or three lines
     (1:N), several lines of a day making one deposit slip."""
+    from ledger.services import closed_months
+
     made = 0
-    lines = list(BankLine.objects.filter(account=account, match__isnull=True, is_split=False))
+    closed = closed_months()
+    lines = [x for x in BankLine.objects.filter(account=account, match__isnull=True,
+                                                is_split=False)
+             if x.booked_on.replace(day=1) not in closed]  # fmt: skip
     if not lines:
         return 0
-    found = _candidates(lines, window=DATE_WINDOW)
-    taken: set[tuple[str, int]] = set()
     free = {x.pk: x for x in lines}
+    # Finance's saved rules first: a line they explain is explained; a line they point at
+    # one kind of money is matched to that kind only.
+    only: dict[int, str] = {}
+    rules = list(BankRule.objects.filter(Q(account=account) | Q(account__isnull=True))
+                 .select_related("explain_to").order_by("account_id", "text_contains"))  # fmt: skip
+    for line in list(free.values()):
+        rule = next((r for r in rules if r.applies_to(line)), None)
+        if rule and rule.kind == BankRule.Kind.EXPLAIN:
+            reason = rule.reason or f"rule: text contains “{rule.text_contains}”"
+            bank_line_explain(line=line, account=rule.explain_to, by=None, reason=reason)
+            free.pop(line.pk)
+            made += 1
+        elif rule:
+            only[line.pk] = rule.kind
+    found = _candidates(list(free.values()), window=DATE_WINDOW)
+    taken: set[tuple[str, int]] = set()
+
+    def allowed(line: BankLine, kind: str) -> bool:
+        return only.get(line.pk, kind) == kind
 
     def available(kind):
         for item in found[kind]:
@@ -182,6 +210,8 @@ def bank_auto_match(*, account: BankAccount) -> int:
     def one_to_one(line: BankLine, *, named_only: bool) -> bool:
         best = None
         for kind in MOVEMENT_KINDS:
+            if not allowed(line, kind):
+                continue
             for item, amount, day in available(kind):
                 apart = abs((line.booked_on - day).days)
                 if amount != line.amount or apart > DATE_WINDOW:
@@ -211,7 +241,8 @@ def bank_auto_match(*, account: BankAccount) -> int:
     by_day_method = defaultdict(list)
     for gift, _, day in available("gifts"):
         by_day_method[(day, gift.method)].append(gift)
-    for line in sorted((x for x in free.values() if x.amount > 0), key=lambda x: x.booked_on):
+    day_lines = (x for x in free.values() if x.amount > 0 and allowed(x, "gifts"))
+    for line in sorted(day_lines, key=lambda x: x.booked_on):
         groups = sorted(by_day_method.items(), key=lambda g: abs((line.booked_on - g[0][0]).days))
         for (day, method), gifts in groups:
             if (len(gifts) > 1 and abs((line.booked_on - day).days) <= DATE_WINDOW
@@ -228,7 +259,7 @@ def bank_auto_match(*, account: BankAccount) -> int:
     for line in sorted(free.values(), key=lambda x: (x.booked_on, x.pk)):
         made += one_to_one(line, named_only=False)
     # N:1: several payouts arriving the same day, paid in one line.
-    for line in [x for x in free.values() if x.amount > 0]:
+    for line in [x for x in free.values() if x.amount > 0 and allowed(x, "payouts")]:
         same_day = [p for p, _, day in available("payouts") if day == line.booked_on]
         if len(same_day) > 1 and sum(p.amount for p in same_day) == line.amount:
             _match([line], payouts=same_day, confidence=80,
@@ -241,7 +272,9 @@ def bank_auto_match(*, account: BankAccount) -> int:
         near = [
             x
             for x in free.values()
-            if 0 < x.amount < amount and abs((x.booked_on - day).days) <= DATE_WINDOW
+            if 0 < x.amount < amount
+            and abs((x.booked_on - day).days) <= DATE_WINDOW
+            and allowed(x, "payouts")
         ]
         parts = _lines_adding_up(near, amount)
         if parts:
@@ -258,7 +291,7 @@ def bank_auto_match(*, account: BankAccount) -> int:
     # Several lines of one day that add up to one batch (a slip banked in parts).
     by_day = defaultdict(list)
     for line in free.values():
-        if line.amount > 0:
+        if line.amount > 0 and allowed(line, "batches"):
             by_day[line.booked_on].append(line)
     for day, day_lines in by_day.items():
         if len(day_lines) < 2:

@@ -16,13 +16,8 @@ from accounts.models import User
 from donors.models import Gift
 from ledger.models import Account, Line
 from ledger.rules import role
-from reconciliation.bank import (
-    bank_auto_match,
-    bank_line_explain,
-    bank_statement_import,
-    unmatched_lines,
-)
-from reconciliation.models import BankAccount, BankLine, BankStatementImport, Period
+from reconciliation.bank import bank_auto_match, bank_statement_import
+from reconciliation.models import BankAccount, BankLine, BankRule, BankStatementImport, Period
 from reconciliation.periods import period_checklist, period_close
 
 ACCOUNT_NUMBER = "000441729035"  # a US account: no IBAN
@@ -73,12 +68,14 @@ def seed_books_demo(*, today: dt.date | None = None) -> dict:
                                   entry__posted_on__lt=month)  # fmt: skip
     opening = earlier.aggregate(t=Sum("amount"))["t"]
     BankStatementImport.objects.filter(account=account).update(opening_balance=opening or 0)
+    BankRule.objects.get_or_create(
+        account=account, text_contains="MONTHLY ACCOUNT FEE", kind=BankRule.Kind.EXPLAIN,
+        defaults={"explain_to": Account.objects.get(code="6150"),
+                  "reason": "Harbor Trust's monthly account fee"},
+    )  # fmt: skip
+    BankRule.objects.get_or_create(account=account, text_contains="CARD TERMINAL",
+                                   kind=BankRule.Kind.GIFTS)  # fmt: skip
     matched = bank_auto_match(account=account)
-    fees = Account.objects.get(code="6150")
-    for line in unmatched_lines(limit=1000):
-        if line.amount == -FEE:
-            bank_line_explain(line=line, account=fees, reason="Harbor Trust monthly account fee",
-                              by=finance)  # fmt: skip
     open_lines = BankLine.objects.filter(account=account, match__isnull=True, is_split=False)
     if not Period.objects.filter(month=month, closed=True).exists():
         period_close(month=month, by=finance)

@@ -213,3 +213,48 @@ class BankMatch(models.Model):
 
     def __str__(self) -> str:
         return f"match #{self.pk} ({self.reason})"
+
+
+class BankRule(models.Model):
+    """A rule finance saves for the automatic matching: a line whose text contains these
+    words is matched only to that kind of money ("STRIPE" → Stripe payouts), or explained
+    to that ledger account at once ("ACCOUNT FEE" → bank charges)."""
+
+    class Kind(models.TextChoices):
+        PAYOUTS = "payouts", "Stripe payouts"
+        BATCHES = "batches", "Deposit batches"
+        SPONSOR_PAYMENTS = "sponsor_payments", "Sponsors' payments"
+        DISBURSEMENTS = "disbursements", "Disbursements"
+        GIFTS = "gifts", "Gifts by transfer or card terminal"
+        EXPLAIN = "explain", "Explain to a ledger account"
+
+    account = models.ForeignKey(
+        BankAccount,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rules",
+        help_text="Empty: every account.",
+    )
+    text_contains = models.CharField(max_length=100, help_text="Case does not matter.")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    explain_to = models.ForeignKey("ledger.Account", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    reason = models.CharField(max_length=200, blank=True, help_text="Said on each match.")
+
+    class Meta:
+        ordering = ["text_contains"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="explain") | models.Q(explain_to__isnull=False),
+                name="bank_rule_explains_to_an_account",
+                violation_error_message="A rule that explains lines needs the ledger account.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.text_contains}” → {self.explain_to or self.get_kind_display()}"
+
+    def applies_to(self, line: BankLine) -> bool:
+        said = f"{line.description} {line.reference} {line.counterparty_name}".lower()
+        return self.text_contains.strip().lower() in said

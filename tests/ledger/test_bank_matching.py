@@ -153,3 +153,26 @@ def test_a_deposit_batch_moves_cheques_from_undeposited_funds_to_the_bank(accoun
     assert undeposited == 0
     assert ledger_bank() == statement_total(account) == 30_000
     assert ledger_differences() == []
+
+
+def test_saved_rules_point_lines_at_payouts_and_explain_the_banks_fees(account, finance_user):
+    from reconciliation.models import BankRule
+
+    fund = FundFactory()
+    gift = gift_record(gift=Gift(donor=DonorFactory(), amount=50_000, currency="USD",
+                                 received_on=DAY, method="bank_transfer"),
+                       split=[(fund, 50_000)], by=finance_user)  # fmt: skip
+    paid = payout("po_rule", 50_000, DAY + dt.timedelta(days=2))
+    stripe = line(account, 50_000, DAY, text="STRIPE TRANSFER")  # the gift is closer in date
+    fee = line(account, -900, DAY, text="Monthly ACCOUNT FEE June")
+    BankRule.objects.create(text_contains="stripe", kind=BankRule.Kind.PAYOUTS)
+    BankRule.objects.create(account=account, text_contains="account fee",
+                            kind=BankRule.Kind.EXPLAIN, explain_to=Account.objects.get(code="6150"),
+                            reason="the bank's monthly fee")  # fmt: skip
+    assert bank_auto_match(account=account) == 2
+    stripe.refresh_from_db(), fee.refresh_from_db()
+    assert list(stripe.match.payouts.all()) == [paid] and not stripe.match.gifts.exists()
+    assert fee.match.reason == "the bank's monthly fee" and fee.match.automatic
+    assert Line.objects.filter(account__code="6150").aggregate(t=Sum("amount"))["t"] == 900
+    assert not gift.bank_matches.exists()  # left for its own line
+    assert ledger_differences() == []

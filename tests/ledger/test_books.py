@@ -170,3 +170,22 @@ def test_the_database_refuses_an_entry_in_a_closed_month():
             "source_id, memo, note, created_at) VALUES (777, '2026-04-10', "
             "'2026-04-10', 'gift', 1, 'raw', '', '2026-04-10 00:00:00')"
         )
+
+
+def test_every_guard_of_the_books_is_in_the_database():
+    """A later migration that rebuilds a table on SQLite (Django does for many changes)
+    drops its triggers silently: this names any that went missing."""
+    from importlib import import_module
+
+    guards = import_module("ledger.migrations.0002_the_database_keeps_the_books")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            wanted = set(guards._sqlite_names())
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            wanted = {sql.split()[3] if sql.split()[1] == "CONSTRAINT" else sql.split()[2]
+                      for sql in guards.POSTGRES if sql.lstrip().startswith("CREATE")
+                      and "TRIGGER" in sql.split()[1:3]}  # fmt: skip
+        present = {row[0] for row in cursor.fetchall()}
+    assert wanted and wanted <= present, sorted(wanted - present)
