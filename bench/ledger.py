@@ -39,7 +39,7 @@ def main() -> None:
                          [(general.pk, 500), (award.pk, amount - 500)])  # fmt: skip
                 rows.append(SimpleNamespace(split=split, gift={
                     "currency": "USD" if n % 4 else "EUR", "amount": amount,
-                    "method": methods[n % 4],
+                    "method": methods[n % 4], "external_reference": f"B-{n}",
                     "received_on": dt.date(2025, 1 + n % 12, 1 + n % 28),
                 }))  # fmt: skip
             ids = list(range(start, start + len(rows)))

@@ -630,7 +630,8 @@ def _post_to_ledger(gift_ids: list[int], rows: list[_Row], *, by) -> list[int]:
         amounts += [
             ((income[fund_id], currency, fund_id), -amount) for fund_id, amount in row.split
         ]
-        planned.append(("gift", gift_id, on, on, f"Gift #{gift_id}", amounts))
+        planned.append(("gift", gift_id, on, on, f"Gift #{gift_id}", g["external_reference"],
+                        amounts))  # fmt: skip
     return ledger.post_planned(planned, by=by)
 
 

@@ -68,6 +68,10 @@ class Entry(models.Model):
     source_type = models.CharField(max_length=16, choices=Source.choices)
     source_id = models.BigIntegerField()
     memo = models.CharField(max_length=300)
+    reference = models.CharField(
+        max_length=200, blank=True,
+        help_text="The document's own reference: a cheque's, Stripe's id, a wire's.",
+    )  # fmt: skip
     note = models.CharField(
         max_length=300, blank=True,
         help_text="Why it is where it is: a reversal, or money for a closed month.",

@@ -106,7 +106,7 @@ def _refuse_unbalanced(start: dt.date, end: dt.date) -> None:
 
 
 JOURNAL_HEADER = ["Date", "Entry", "Account", "Account name", "Debit", "Credit", "Currency",
-                  "Fund", "Memo", "Source", "Occurred on", "Note"]  # fmt: skip
+                  "Fund", "Memo", "Reference", "Source", "Occurred on", "Note"]  # fmt: skip
 
 
 def journal_csv(*, start: dt.date, end: dt.date) -> tuple[str, int]:
@@ -121,7 +121,8 @@ def journal_csv(*, start: dt.date, end: dt.date) -> tuple[str, int]:
         writer.writerow([e.posted_on.isoformat(), e.pk, line.account.code, line.account.name,
                          _major(line.debit, line.currency), _major(line.credit, line.currency),
                          line.currency, line.fund.code if line.fund else "", e.memo,
-                         f"{e.source_type} #{e.source_id}", e.occurred_on.isoformat(),
+                         e.reference, f"{e.source_type} #{e.source_id}",
+                         e.occurred_on.isoformat(),
                          e.note])  # fmt: skip
         count += 1
     return out.getvalue(), count
@@ -180,7 +181,7 @@ def quickbooks_csv(*, start: dt.date, end: dt.date) -> str:
         e = line.entry
         writer.writerow([f"BO-{e.pk}", e.posted_on.strftime("%m/%d/%Y"), line.account.name,
                          _major(line.debit, line.currency), _major(line.credit, line.currency),
-                         e.memo[:4000], "", line.currency])  # fmt: skip
+                         f"{e.memo} {e.reference}".strip()[:4000], "", line.currency])  # fmt: skip
     return out.getvalue()
 
 

@@ -48,6 +48,7 @@ class Posting:
     source_id: int
     on: dt.date
     memo: str
+    reference: str = ""
     amounts: dict[Key, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, account: str, currency: str, amount: int, fund: int | None = None) -> None:
@@ -75,7 +76,8 @@ def split_in_proportion(total: int, weights: list[tuple[object, int]]) -> list[t
 def gift_posting(gift, *, online: bool, splits: list[tuple[int, str, int]]) -> Posting:
     """A posted gift: debit where the money is, credit each fund's income for its split.
     `splits`: (fund id, income account, amount). Pending and void gifts hold nothing."""
-    posting = Posting("gift", gift.pk, gift.received_on, f"Gift #{gift.pk}")
+    posting = Posting("gift", gift.pk, gift.received_on, f"Gift #{gift.pk}",
+                      gift.external_reference)  # fmt: skip
     if gift.status != "posted":
         return posting
     where = "stripe_clearing" if online else GIFT_LANDS_IN.get(gift.method, "bank")
@@ -88,7 +90,7 @@ def gift_posting(gift, *, online: bool, splits: list[tuple[int, str, int]]) -> P
 def payment_posting(payment) -> Posting:
     """Stripe's fee on a payment, in the currency it settled in."""
     posting = Posting("payment", payment.pk, timezone.localdate(payment.paid_at),
-                      f"Stripe fee on gift #{payment.gift_id}")  # fmt: skip
+                      f"Stripe fee on gift #{payment.gift_id}", payment.charge_id)  # fmt: skip
     currency = payment.settlement_currency or payment.currency
     if payment.fee:
         posting.add(role("stripe_fees"), currency, payment.fee)
@@ -107,7 +109,8 @@ def _money_back(posting: Posting, amount: int, currency: str, splits) -> Posting
 
 def refund_posting(refund, *, splits) -> Posting:
     posting = Posting("refund", refund.pk, timezone.localdate(refund.created),
-                      f"Refund {refund.refund_id} of gift #{refund.payment.gift_id}")  # fmt: skip
+                      f"Refund {refund.refund_id} of gift #{refund.payment.gift_id}",
+                      refund.refund_id)  # fmt: skip
     if refund.status in ("failed", "canceled"):
         return posting
     return _money_back(posting, refund.amount, refund.currency, splits)
@@ -119,6 +122,7 @@ def dispute_posting(dispute, *, splits) -> Posting:
         dispute.pk,
         timezone.localdate(dispute.created),
         f"Dispute {dispute.dispute_id} on gift #{dispute.payment.gift_id}",
+        dispute.dispute_id,
     )
     if not dispute.funds_withdrawn or dispute.funds_reinstated:
         return posting
@@ -127,7 +131,7 @@ def dispute_posting(dispute, *, splits) -> Posting:
 
 def payout_posting(payout) -> Posting:
     posting = Posting("payout", payout.pk, payout.arrival_date,
-                      f"Stripe payout {payout.payout_id}")  # fmt: skip
+                      f"Stripe payout {payout.payout_id}", payout.payout_id)  # fmt: skip
     if payout.status == "paid":
         posting.add(role("bank"), payout.currency, payout.amount)
         posting.add(role("stripe_clearing"), payout.currency, -payout.amount)
@@ -139,7 +143,8 @@ def payout_posting(payout) -> Posting:
 
 def deposit_posting(batch, *, undeposited_total: int) -> Posting:
     """A closed batch's cheques and cash, banked: from undeposited funds to the bank."""
-    posting = Posting("deposit", batch.pk, batch.deposited_on, f"Deposit {batch.reference}")
+    posting = Posting("deposit", batch.pk, batch.deposited_on, f"Deposit {batch.reference}",
+                      batch.reference)  # fmt: skip
     if batch.status == "closed" and undeposited_total:
         posting.add(role("bank"), batch.currency, undeposited_total)
         posting.add(role("undeposited"), batch.currency, -undeposited_total)
@@ -151,7 +156,7 @@ def sponsor_payment_posting(payment, *, applied: list[tuple[int | None, str, int
     income of the agreement's fund for what is applied to instalments, and a liability
     for what is not applied yet. `applied`: (fund id, income account, amount)."""
     posting = Posting("sponsor_payment", payment.pk, payment.received_on,
-                      f"Sponsor payment from {payment.sponsor}")  # fmt: skip
+                      f"Sponsor payment from {payment.sponsor}", payment.reference)  # fmt: skip
     where = "stripe_clearing" if payment.method == "stripe" else "bank"
     posting.add(role(where), payment.currency, payment.amount)
     for fund_id, account, amount in applied:

@@ -26,8 +26,8 @@ from ledger import rules
 from ledger.models import Account, Entry, Line, MonthBalance
 from ledger.rules import Key, Posting
 
-ENTRY_COLUMNS = ("id", "posted_on", "occurred_on", "source_type", "source_id", "memo", "note",
-                 "by", "created_at")  # fmt: skip
+ENTRY_COLUMNS = ("id", "posted_on", "occurred_on", "source_type", "source_id", "memo",
+                 "reference", "note", "by", "created_at")  # fmt: skip
 LINE_COLUMNS = ("entry", "account", "currency", "amount", "fund")
 
 
@@ -137,7 +137,7 @@ def post(postings: Sequence[Posting], *, by=None) -> list[int]:
         on = posting.on if first else max(today, posting.on)
         memo = posting.memo if first else f"Correction: {posting.memo}"
         planned.append((posting.source_type, posting.source_id, posting.on, on, memo,
-                        difference.items()))  # fmt: skip
+                        posting.reference, difference.items()))  # fmt: skip
     return _insert(planned, by=by)
 
 
@@ -146,7 +146,8 @@ def post_new(postings: Sequence[Posting], *, by=None) -> list[int]:
     planned = []
     for p in postings:
         if amounts := p.net():
-            planned.append((p.source_type, p.source_id, p.on, p.on, p.memo, amounts.items()))
+            planned.append((p.source_type, p.source_id, p.on, p.on, p.memo, p.reference,
+                            amounts.items()))  # fmt: skip
     return _insert(planned, by=by)
 
 
@@ -157,7 +158,8 @@ def post_planned(planned, *, by=None) -> list[int]:
 
 
 def _insert(planned, *, by) -> list[int]:
-    """planned: (source type, source id, its date, the date to post on, memo, amounts as
+    """planned: (source type, source id, its date, the date to post on, memo, reference,
+    amounts as
     ((account code, currency, fund id), amount) pairs). Lines first, then their entries."""
     if not planned:
         return []
@@ -171,7 +173,7 @@ def _insert(planned, *, by) -> list[int]:
     days: dict[dt.date, tuple] = {}  # a file has few dates: each worked out once
     db_dates: dict[dt.date, object] = {}
     account_ids = accounts.ids
-    for entry_id, (source_type, source_id, occurred, on, memo, amounts) in zip(
+    for entry_id, (source_type, source_id, occurred, on, memo, reference, amounts) in zip(
         entry_ids, planned, strict=True
     ):
         if on not in days:
@@ -184,7 +186,7 @@ def _insert(planned, *, by) -> list[int]:
             db_dates[occurred] = db_date(occurred)
         posted, month, note = days[on]
         entries.append((entry_id, posted, db_dates[occurred], source_type, source_id,
-                        memo[:300], note, by_id, stamp))  # fmt: skip
+                        memo[:300], (reference or "")[:200], note, by_id, stamp))  # fmt: skip
         for (code, currency, fund_id), amount in amounts:
             account_id = account_ids.get(code) or accounts.id(code, fund_id)
             lines.append((entry_id, account_id, currency, amount, fund_id))
