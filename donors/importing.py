@@ -61,6 +61,8 @@ from donors.models.people import normalise_email, validate_country
 from donors.totals import add_posted_gifts
 from ledger import rules as ledger_rules
 from ledger import services as ledger
+from ledger.bulk_gifts import post_gift_range
+from ledger.models import Entry
 from ledger.services import closed_months
 
 REQUIRED_COLUMNS = ("date", "amount", "currency", "fund")
@@ -617,8 +619,23 @@ def _write(*, rows: list[_Row], by, run: GiftImport | None) -> None:
 
 
 def _post_to_ledger(gift_ids: list[int], rows: list[_Row], *, by) -> list[int]:
-    """Each new gift's entry, in bulk: where the money is, and each fund's income (the same
-    lines as ledger.rules.gift_posting, built without its per-gift objects)."""
+    """Each new gift's entry, in bulk: where the money is, and each fund's income. Written
+    by the database from the rows just inserted when the ids allow it (always on SQLite),
+    else built here."""
+    entry_ids = reserve_ids(Entry, len(gift_ids))
+    contiguous = (
+        gift_ids and gift_ids[-1] - gift_ids[0] == len(gift_ids) - 1
+        and entry_ids[-1] - entry_ids[0] == len(entry_ids) - 1
+    )  # fmt: skip
+    if contiguous:
+        post_gift_range(low=gift_ids[0], high=gift_ids[-1],
+                        entry_offset=entry_ids[0] - gift_ids[0], by=by)  # fmt: skip
+        return entry_ids
+    return _post_to_ledger_rows(gift_ids, rows, by=by)
+
+
+def _post_to_ledger_rows(gift_ids: list[int], rows: list[_Row], *, by) -> list[int]:
+    """The same lines as ledger.rules.gift_posting, built here without its objects."""
     income = dict(Fund.objects.values_list("pk", "gl_account"))
     lands_in = {method: ledger_rules.role(ledger_rules.GIFT_LANDS_IN.get(method, "bank"))
                 for method in Gift.Method.values}  # fmt: skip
