@@ -155,11 +155,6 @@ def _sequence_gap(account: BankAccount, statement: BankStatementImport, first: i
     return []
 
 
-def _near(day: dt.date, field_name: str) -> Q:
-    return Q(**{f"{field_name}__gte": day - dt.timedelta(days=DATE_WINDOW),
-                f"{field_name}__lte": day + dt.timedelta(days=DATE_WINDOW)})  # fmt: skip
-
-
 def _confidence(line_day: dt.date, their_day: dt.date) -> int:
     return max(60, 100 - 10 * abs((line_day - their_day).days))
 
@@ -411,9 +406,6 @@ def unmatched_lines(*, limit: int = 100) -> list[BankLine]:
         line.candidates.sort(key=lambda c: (abs(c["difference"]), abs(c["day"] - line.booked_on)))
         line.candidates = line.candidates[:6]
     return lines
-
-
-unmatched_deposits = unmatched_lines  # the name the first workbench used
 
 
 def _match(lines, *, confidence: int, reason: str, by=None, payouts=(), batches=(),

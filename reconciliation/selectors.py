@@ -27,6 +27,9 @@ def gift_money_trail(gift: Gift) -> str:
         if banked:
             return f"deposit {gift.batch.reference} · in the bank {banked.booked_on} (reconciled)"
         return f"deposit {gift.batch.reference} · not yet matched to the bank"
+    banked = BankLine.objects.filter(match__gifts=gift, match__undone_at__isnull=True).first()
+    if banked:
+        return f"in the bank {banked.booked_on} (reconciled)"
     return ""
 
 

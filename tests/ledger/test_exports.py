@@ -163,3 +163,11 @@ def test_the_ledger_is_for_staff(client, june):
     for url in (reverse("ledger_home"), reverse("ledger_account", args=["1000"]),
                 reverse("trial_balance"), reverse("ledger_export", args=["journal"])):  # fmt: skip
         assert client.get(url).status_code in (302, 403), url
+
+
+def test_a_gifts_admin_page_links_to_its_entries(june, admin_client_mfa):
+    entry = Entry.objects.get(source_type="gift", source_id=june.pk)
+    page = admin_client_mfa.get(reverse("admin:donors_gift_change", args=[june.pk]))
+    assert f'<a href="{reverse("ledger_entry", args=[entry.pk])}">entry #{entry.pk}</a>' in (
+        page.content.decode()
+    )
