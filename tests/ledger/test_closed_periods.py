@@ -180,3 +180,37 @@ def test_only_finance_closes_a_month(fundraising_client):
     page = reverse("period_page", args=[2026, 3])
     assert fundraising_client.post(page, {"do": "close", "confirm": "yes"}).status_code == 403
     assert not Period.objects.exists()
+
+
+def test_the_admin_cannot_record_a_sponsor_payment_in_a_closed_month(admin_client_mfa):
+    from sponsorships.models import SponsorPayment
+    from tests.factories import agreement
+
+    deal = agreement(amount=1_000_000)
+    close()
+    answer = admin_client_mfa.post(reverse("admin:sponsorships_sponsorpayment_add"), {
+        "sponsor": deal.sponsor.pk, "amount": "300000", "currency": "USD",
+        "received_on": IN_MARCH.isoformat(), "method": "wire", "reference": "W-LATE"},
+        follow=True)  # fmt: skip
+    assert "falls in March 2026, which is closed" in answer.content.decode()
+    assert not SponsorPayment.objects.exists() and not Entry.objects.filter(
+        source_type="sponsor_payment").exists()  # fmt: skip
+
+
+def test_a_stripe_payment_dated_in_a_closed_month_waits_failed_with_the_reason(
+    offline, campaign, deliver_all
+):
+    """Unlike a refund, a payment becomes a gift dated the day it was paid (its receipt says
+    so): a closed month refuses it, and the event fails with the reason, listed for finance
+    (the close checklist of the open month shows it) until the month is reopened."""
+    from payments.models import Donation, StripeEvent
+
+    donation = Donation.objects.create(campaign=campaign, fund=FundFactory(code="GEN"),
+                                       amount=3000, currency="USD", frequency="once")  # fmt: skip
+    session = offline.checkout_session(mode="payment", amount=3000, currency="usd",
+                                       metadata={"donation_id": str(donation.pk)})  # fmt: skip
+    close(timezone.localdate().replace(day=1))
+    deliver_all(offline.pay_checkout(session, email="w@example.net", name="W X"))
+    assert not Gift.objects.exists() and not Entry.objects.exists()
+    failed = StripeEvent.objects.filter(status=StripeEvent.Status.FAILED)
+    assert failed.exists() and "is closed" in failed.first().error
