@@ -29,6 +29,7 @@ from donors.models import (
 from donors.totals import add_posted_gift, refresh_months
 from ledger import services as ledger
 from ledger.derive import gift_postings
+from ledger.rules import gift_posting
 
 Split = Sequence[tuple[Fund, int]]
 
@@ -66,7 +67,11 @@ def gift_record(*, gift: Gift, split: Split, by, post: bool = True) -> Gift:
     _write_split(gift=gift, split=split, by=by)
     if post:
         add_posted_gift(gift, split=[(fund.pk, amount) for fund, amount in split])
-        ledger.post_gift(gift, by=by)
+        # A gift just inserted holds nothing in the ledger yet, and its split is at hand:
+        # posted without asking the database what it holds (a webhook's hot path).
+        online = getattr(gift, "paid_through_stripe", False)
+        ledger.post_new([gift_posting(gift, online=online, splits=[
+            (fund.pk, fund.gl_account, amount) for fund, amount in split])], by=by)  # fmt: skip
         signals.gift_posted.send(sender=Gift, gift=gift, by=by)
     return gift
 

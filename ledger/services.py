@@ -195,9 +195,9 @@ def _insert(planned, *, by) -> list[int]:
                 sums[0] += amount
             else:
                 sums[1] -= amount
-    # One transaction (a savepoint inside the caller's): the lines refer to entries that do
-    # not exist until the next statement, which the foreign key allows only until commit.
-    with transaction.atomic():
+    # In a transaction (the caller's, or one of its own): the lines refer to an entry that
+    # does not exist until the next statement, which the foreign key allows until commit.
+    with transaction.atomic(savepoint=False):
         insert_rows(Line, LINE_COLUMNS, lines)
         insert_rows(Entry, ENTRY_COLUMNS, entries)  # last: the database checks its lines now
         _add_to_month_balances(rollup)
@@ -260,8 +260,9 @@ def post_gift(gift, *, by=None) -> list[int]:
     return post(gift_postings([gift]), by=by)
 
 
-def post_payment(payment, *, by=None) -> list[int]:
-    return post([rules.payment_posting(payment)], by=by)
+def post_payment(payment, *, by=None, new: bool = False) -> list[int]:
+    """`new`: just recorded, so the ledger holds nothing for it yet."""
+    return (post_new if new else post)([rules.payment_posting(payment)], by=by)
 
 
 def post_refund(refund, *, by=None) -> list[int]:

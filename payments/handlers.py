@@ -213,7 +213,7 @@ def record_payment(
         exchange_rate=Decimal(str(rate)) if rate is not None else None,
         paid_at=paid_at,
     )
-    ledger.post_payment(payment)
+    ledger.post_payment(payment, new=True)
     _wake_waiting(pi_id, payment.charge_id)
     return payment, True
 
