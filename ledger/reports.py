@@ -281,6 +281,26 @@ def by_restriction(rows: list[ActivityRow]) -> dict[str, dict[str, int]]:
     return dict(out)
 
 
+def statement_of_activities_csv(*, start: dt.date, end: dt.date) -> str:
+    """Per fund and currency: income, expenses, the change in net assets, what was released
+    from restriction; then the change per restriction class."""
+    rows = statement_of_activities(start=start, end=end)
+    out = io.StringIO()
+    writer = csv_writer(out)
+    writer.writerow(["Fund", "Restriction", "Currency", "Income", "Expenses",
+                     "Change in net assets", "Released from restriction"])  # fmt: skip
+    for r in rows:
+        writer.writerow([r.fund, "with donor restrictions" if r.restricted else "without",
+                         r.currency, to_major(r.income, r.currency),
+                         to_major(r.expenses, r.currency), to_major(r.change, r.currency),
+                         to_major(r.released, r.currency) if r.restricted else ""])  # fmt: skip
+    for currency, classes in sorted(by_restriction(rows).items()):
+        for restriction in ("without", "with"):
+            writer.writerow([f"Total {restriction} donor restrictions", restriction, currency,
+                             "", "", to_major(classes[restriction], currency), ""])  # fmt: skip
+    return out.getvalue()
+
+
 def entries_for(source_type: str, source_id: int):
     """The entries a document posted, with their lines (gift → its entries)."""
     return (

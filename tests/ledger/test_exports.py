@@ -147,6 +147,17 @@ def test_the_statement_of_activities_releases_the_prize_pool(june):
     assert by_fund["GEN"].income == 7_000
 
 
+def test_the_statement_of_activities_as_csv(june, finance_client):
+    text = finance_client.get(reverse("ledger_export", args=["activities"]) + JUNE).content
+    lines = {r["Fund"]: r for r in rows(text.decode())}
+    assert (
+        lines["PRIZE"]["Income"],
+        lines["PRIZE"]["Expenses"],
+        lines["PRIZE"]["Released from restriction"],
+    ) == ("4069.99", "200.00", "200.00")
+    assert lines["Total with donor restrictions"]["Change in net assets"] == "3869.99"
+
+
 def test_from_an_account_to_its_entries_and_back_to_the_document(june, finance_client):
     page = finance_client.get(reverse("ledger_account", args=["1020"])).content.decode()
     entry = Entry.objects.get(source_type="gift", source_id=june.pk)

@@ -16,6 +16,7 @@ FORMATS = {
     ),
     "quickbooks": lambda start, end: reports.quickbooks_csv(start=start, end=end),
     "xero": lambda start, end: reports.xero_csv(start=start, end=end),
+    "activities": lambda start, end: reports.statement_of_activities_csv(start=start, end=end),
 }
 
 
