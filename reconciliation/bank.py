@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.money import money_label
+from backoffice.permissions import require_permission
 from donors.models import GiftBatch
 from payments.models import Payout
 from reconciliation.models import (
@@ -32,6 +33,10 @@ from reconciliation.models import (
     BankStatementImport,
 )
 
+# An automatic match this sure (the same amount the same day or the next, a saved rule) is
+# accepted at once; a less sure one is proposed, for a person to accept (all at once if
+# they agree) or reject.
+AUTO_ACCEPT = 90
 DATE_WINDOW = 3  # days between the bank's booking date and the payout's arrival date
 CANDIDATE_WINDOW = 7  # days around a line within which a person is offered candidates
 # A payout or batch already in a match that was not undone.
@@ -413,9 +418,12 @@ def _match(lines, *, confidence: int, reason: str, by=None, payouts=(), batches=
            difference_account=None) -> BankMatch:  # fmt: skip
     from ledger.services import post_bank_match
 
+    accepted = by is not None or confidence >= AUTO_ACCEPT
     match = BankMatch.objects.create(automatic=by is None, confidence=confidence,
                                      reason=reason, by=by, difference=difference,
-                                     difference_account=difference_account)  # fmt: skip
+                                     difference_account=difference_account,
+                                     accepted_at=timezone.now() if accepted else None,
+                                     accepted_by=by if accepted else None)  # fmt: skip
     match.payouts.set(payouts)
     match.batches.set(batches)
     match.sponsor_payments.set(sponsor_payments)
@@ -506,6 +514,25 @@ def bank_line_explain(*, line: BankLine, account, reason: str, by) -> BankMatch:
         raise ValidationError({"account": "Choose the account the line goes to (not a bank)."})
     return _match([line], confidence=100, reason=reason.strip()[:300], by=by,
                   difference=-line.amount, difference_account=account)  # fmt: skip
+
+
+@transaction.atomic
+def bank_matches_accept(*, matches, by) -> int:
+    """Accept proposed automatic matches (one, or every one shown at once). Returns how
+    many were accepted; accepting twice changes nothing."""
+    require_permission(by, "reconciliation.change_bankline", to="accept bank matches")
+    return BankMatch.objects.filter(
+        pk__in=[m.pk for m in matches], accepted_at__isnull=True, undone_at__isnull=True
+    ).update(accepted_at=timezone.now(), accepted_by=by)
+
+
+def proposed_matches():
+    """Automatic matches waiting for a person, oldest line first."""
+    return (
+        BankMatch.objects.filter(accepted_at__isnull=True, undone_at__isnull=True)
+        .prefetch_related("lines__account", "payouts", "batches", "sponsor_payments__sponsor",
+                          "disbursements", "gifts").order_by("at", "pk")
+    )  # fmt: skip
 
 
 @transaction.atomic

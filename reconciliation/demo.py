@@ -16,7 +16,12 @@ from accounts.models import User
 from donors.models import Gift
 from ledger.models import Account, Line
 from ledger.rules import role
-from reconciliation.bank import bank_auto_match, bank_statement_import
+from reconciliation.bank import (
+    bank_auto_match,
+    bank_matches_accept,
+    bank_statement_import,
+    proposed_matches,
+)
 from reconciliation.models import BankAccount, BankLine, BankRule, BankStatementImport, Period
 from reconciliation.periods import period_checklist, period_close
 
@@ -76,6 +81,8 @@ def seed_books_demo(*, today: dt.date | None = None) -> dict:
     BankRule.objects.get_or_create(account=account, text_contains="CARD TERMINAL",
                                    kind=BankRule.Kind.GIFTS)  # fmt: skip
     matched = bank_auto_match(account=account)
+    # Finance looks the proposals over and accepts them all.
+    bank_matches_accept(matches=list(proposed_matches()), by=finance)
     open_lines = BankLine.objects.filter(account=account, match__isnull=True, is_split=False)
     if not Period.objects.filter(month=month, closed=True).exists():
         period_close(month=month, by=finance)

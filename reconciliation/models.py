@@ -204,6 +204,11 @@ class BankMatch(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                            on_delete=models.PROTECT, related_name="+")  # fmt: skip
     at = models.DateTimeField(auto_now_add=True)
+    # An automatic match below AUTO_ACCEPT confidence is a proposal until a person accepts
+    # it (one by one or all at once); its lines count as not matched until then.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")  # fmt: skip
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")  # fmt: skip

@@ -54,6 +54,7 @@ def period_checklist(*, month: dt.date) -> list[CheckItem]:
     )  # fmt: skip
     lines = BankLine.objects.filter(booked_on__gte=month, booked_on__lt=end, is_split=False)
     unmatched = lines.filter(match__isnull=True).count()
+    proposed = lines.filter(match__isnull=False, match__accepted_at__isnull=True).count()
     waiting_events = StripeEvent.objects.filter(
         status__in=[StripeEvent.Status.RECEIVED, StripeEvent.Status.WAITING,
                     StripeEvent.Status.FAILED]
@@ -75,8 +76,10 @@ def period_checklist(*, month: dt.date) -> list[CheckItem]:
         ),
         CheckItem(
             f"Every bank line of the month is matched or explained ({lines.count()} lines)",
-            not unmatched, f"{unmatched} not matched yet" if unmatched else "",
-            reverse("bank_lines"),
+            not unmatched and not proposed, ", ".join(
+                [f"{unmatched} not matched yet"] * bool(unmatched)
+                + [f"{proposed} in proposed matches to accept"] * bool(proposed)
+            ), reverse("bank_lines"),
         ),
         CheckItem(
             "No Stripe event is waiting or failed", not waiting_events,

@@ -87,6 +87,13 @@ def bank_lines(request):
                 except ValueError as exc:
                     raise ValidationError(str(exc)) from exc
                 bank_line_split(line=line, amounts=amounts, by=request.user)
+            elif request.POST.get("accept_all") or request.POST.get("accept"):
+                from reconciliation.bank import bank_matches_accept, proposed_matches
+
+                chosen = (list(proposed_matches()) if request.POST.get("accept_all") else
+                          [record_from(BankMatch.objects, request.POST, "accept")])  # fmt: skip
+                done = bank_matches_accept(matches=chosen, by=request.user)
+                messages.success(request, f"{done} match{'es' if done != 1 else ''} accepted.")
             elif request.POST.get("unmatch"):
                 bank_unmatch(match=record_from(BankMatch.objects, request.POST, "unmatch"),
                              by=request.user)  # fmt: skip
@@ -119,7 +126,10 @@ def bank_lines(request):
             messages.error(request, "; ".join(exc.messages))
         return redirect("bank_lines")
     open_lines = unmatched_lines()
-    matches = BankMatch.objects.filter(undone_at__isnull=True).select_related(
+    from reconciliation.bank import proposed_matches
+
+    live = BankMatch.objects.filter(undone_at__isnull=True, accepted_at__isnull=False)
+    matches = live.select_related(
         "difference_account").prefetch_related("lines__account", "payouts", "batches",
         "sponsor_payments__sponsor", "disbursements", "gifts").order_by("-at")[:50]  # fmt: skip
     from ledger.models import Account
@@ -130,7 +140,8 @@ def bank_lines(request):
                   {"open_lines": open_lines, "matches": matches,
                    "accounts": BankAccount.objects.order_by("name"),
                    "ledger_accounts": Account.objects.filter(is_bank=False),
-                   "balance_charts": bank_balance_charts()})  # fmt: skip
+                   "balance_charts": bank_balance_charts(),
+                   "proposed": proposed_matches()})  # fmt: skip
 
 
 def _movements() -> dict:

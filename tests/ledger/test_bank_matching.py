@@ -176,3 +176,29 @@ def test_saved_rules_point_lines_at_payouts_and_explain_the_banks_fees(account, 
     assert Line.objects.filter(account__code="6150").aggregate(t=Sum("amount"))["t"] == 900
     assert not gift.bank_matches.exists()  # left for its own line
     assert ledger_differences() == []
+
+
+def test_less_sure_matches_are_proposed_and_finance_accepts_them_all_at_once(
+    account, finance_client, finance_user
+):
+    from django.urls import reverse
+
+    from reconciliation.models import BankMatch
+    from reconciliation.periods import period_checklist
+
+    payout("po_two", 30_000)
+    line(account, 10_000), line(account, 20_000, DAY + dt.timedelta(days=1))  # 1:N: 75 %
+    sure = payout("po_sure", 7_000)
+    line(account, 7_000)  # the same amount the same day: 100 %, accepted at once
+    assert bank_auto_match(account=account) == 2
+    assert BankMatch.objects.get(payouts=sure).accepted_at is not None
+    proposal = BankMatch.objects.get(accepted_at__isnull=True)
+    [bank_item] = [i for i in period_checklist(month=DAY) if "bank line" in i.label]
+    assert not bank_item.done and bank_item.detail == "2 in proposed matches to accept"
+    page = finance_client.get(reverse("bank_lines")).content.decode()
+    assert "Proposed matches (1)" in page and "Accept all 1" in page
+    finance_client.post(reverse("bank_lines"), {"accept_all": "1"})
+    proposal.refresh_from_db()
+    assert (proposal.accepted_by, proposal.undone_at) == (finance_user, None)
+    [bank_item] = [i for i in period_checklist(month=DAY) if "bank line" in i.label]
+    assert bank_item.done

@@ -22,7 +22,13 @@ from ledger.audit import ledger_differences
 from ledger.models import Account, Line
 from payments.handlers import mirror_refund, payout_upsert
 from payments.models import Dispute, Payment
-from reconciliation.bank import bank_auto_match, bank_match_manual, unmatched_lines
+from reconciliation.bank import (
+    bank_auto_match,
+    bank_match_manual,
+    bank_matches_accept,
+    proposed_matches,
+    unmatched_lines,
+)
 from reconciliation.models import BankAccount, BankLine, BankStatementImport
 from sponsorships.services import disbursement_record, payment_apply, payment_record
 from tests.factories import DonorFactory, FundFactory, UserFactory, agreement
@@ -178,6 +184,7 @@ class Books(RuleBasedStateMachine):
     @rule()
     def reconcile(self):
         bank_auto_match(account=self.account)
+        bank_matches_accept(matches=list(proposed_matches()), by=self.user)
         for line in unmatched_lines(limit=1000):
             if line.candidates:
                 c = line.candidates[0]
