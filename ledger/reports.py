@@ -307,3 +307,15 @@ def entries_for(source_type: str, source_id: int):
         Entry.objects.filter(source_type=source_type, source_id=source_id)
         .prefetch_related("lines__account", "lines__fund").order_by("id")
     )  # fmt: skip
+
+
+# The files for the accountant, by name: the ledger page's downloads and
+# `manage.py export_journal --format NAME`. Each takes the period's first and last day.
+EXPORTS = {
+    "journal": lambda start, end: journal_csv(start=start, end=end)[0],
+    "general-ledger": lambda start, end: general_ledger_csv(start=start, end=end),
+    "trial-balance": lambda start, end: trial_balance_csv(trial_balance(start=None, end=end)),
+    "quickbooks": lambda start, end: quickbooks_csv(start=start, end=end),
+    "xero": lambda start, end: xero_csv(start=start, end=end),
+    "activities": lambda start, end: statement_of_activities_csv(start=start, end=end),
+}

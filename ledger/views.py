@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from ledger import reports
 from ledger.models import Account, Entry, Line
-from reconciliation.management.commands.export_journal import FORMATS
 
 SOURCE_ADMIN = {
     "gift": "donors_gift", "payment": "payments_payment", "refund": "payments_refund",
@@ -94,19 +93,16 @@ def trial_balance_page(request):
     })  # fmt: skip
 
 
-EXPORTS = FORMATS  # the same files as `manage.py export_journal --format ...`
-
-
 @permission_required("ledger.view_entry", raise_exception=True)
 def export(request, kind: str):
     """?from=YYYY-MM-DD&to=YYYY-MM-DD (this month by default)."""
-    if kind not in EXPORTS:
+    if kind not in reports.EXPORTS:
         raise Http404("No such export.")
     today = timezone.localdate()
     try:
         start = dt.date.fromisoformat(request.GET.get("from") or today.replace(day=1).isoformat())
         end = dt.date.fromisoformat(request.GET.get("to") or today.isoformat())
-        text = EXPORTS[kind](start, end)
+        text = reports.EXPORTS[kind](start, end)
     except ValueError:
         return HttpResponse("from and to are dates: YYYY-MM-DD.", status=400,
                             content_type="text/plain")  # fmt: skip

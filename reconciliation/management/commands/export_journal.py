@@ -6,18 +6,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger import reports
-
-FORMATS = {
-    "journal": lambda start, end: reports.journal_csv(start=start, end=end)[0],
-    "general-ledger": lambda start, end: reports.general_ledger_csv(start=start, end=end),
-    "trial-balance": lambda start, end: reports.trial_balance_csv(
-        reports.trial_balance(start=None, end=end)
-    ),
-    "quickbooks": lambda start, end: reports.quickbooks_csv(start=start, end=end),
-    "xero": lambda start, end: reports.xero_csv(start=start, end=end),
-    "activities": lambda start, end: reports.statement_of_activities_csv(start=start, end=end),
-}
+from ledger.reports import EXPORTS as FORMATS
 
 
 class Command(BaseCommand):
