@@ -2,6 +2,7 @@
 transaction; the database refuses what would break them; the rebuild agrees."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -212,3 +213,16 @@ def test_the_import_posts_each_gift_as_the_rules_would(finance_user):
     assert ledger_differences() == []  # the rebuild through the rules agrees, balances too
     gift_void(gift=cheque, reason="bounced", by=finance_user)
     assert held("gift", cheque.pk) == {} and ledger_differences() == []
+
+
+def test_ledger_check_finds_a_month_balance_gone_wrong_and_rebuilds_it():
+    from django.core.management import CommandError, call_command
+
+    posted_gift(amount=5_000, method="cheque", on=APRIL)
+    MonthBalance.objects.filter(account__code="1020").update(debit=1)
+    with pytest.raises(CommandError, match="difference"):
+        call_command("ledger_check", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("ledger_check", "--rebuild-month-balances", stdout=out)
+    assert "0 differences" in out.getvalue()
+    assert MonthBalance.objects.get(account__code="1020").debit == 5_000
