@@ -27,7 +27,8 @@ def to_minor_units(form: forms.BaseForm, field: str, currency: str | None) -> in
     try:
         return parse_amount(str(text), currency)
     except ValueError as exc:
-        form.add_error(field, ValidationError(str(exc).capitalize() + "."))
+        said = str(exc)  # not .capitalize(): it would lower "JPY" to "jpy"
+        form.add_error(field, ValidationError(said[:1].upper() + said[1:] + "."))
         return None
 
 

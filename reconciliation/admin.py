@@ -1,6 +1,21 @@
+from django import forms
 from django.contrib import admin
 
+from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
 from reconciliation.models import BankAccount, BankRule, Period, PeriodEvent
+
+
+class BankAccountForm(MinorUnitsFormMixin, forms.ModelForm):
+    match_tolerance_text = MoneyAmountField(
+        label="Match tolerance", required=False,
+        help_text="In the account's currency, e.g. 1.00: a bank line may differ from what it "
+                  "matches by this much (a bank's fee). Empty or 0: to the cent.",
+    )  # fmt: skip
+    money_fields = {"match_tolerance_text": "match_tolerance"}
+
+    class Meta:
+        model = BankAccount
+        fields = ["name", "currency", "account_number", "csv_mapping"]
 
 
 @admin.register(BankAccount)
@@ -12,7 +27,14 @@ class BankAccountAdmin(admin.ModelAdmin):
     "skip_when": {"column": "Status", "contains": "pending"}}. Encoding, separator and
     decimal comma are detected when not set; the import's preview says what was found."""
 
-    list_display = ["name", "currency", "account_number", "match_tolerance"]
+    form = BankAccountForm
+    list_display = ["name", "currency", "account_number", "tolerance"]
+
+    @admin.display(description="Match tolerance")
+    def tolerance(self, account):
+        from backoffice.money import format_money
+
+        return format_money(account.match_tolerance, account.currency)
 
 
 class PeriodEventInline(admin.TabularInline):

@@ -3,6 +3,7 @@ sponsor's wire, a prize paid out, one payout paid in two deposits, two payouts i
 every line is matched, the bank account in the ledger says what the statement says."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -202,3 +203,20 @@ def test_less_sure_matches_are_proposed_and_finance_accepts_them_all_at_once(
     assert (proposal.accepted_by, proposal.undone_at) == (finance_user, None)
     [bank_item] = [i for i in period_checklist(month=DAY) if "bank line" in i.label]
     assert bank_item.done
+
+
+def test_finance_types_the_tolerance_as_money_in_the_admin(admin_client_mfa):
+    from django.urls import reverse
+
+    from reconciliation.models import BankAccount
+
+    answer = admin_client_mfa.post(reverse("admin:reconciliation_bankaccount_add"), {
+        "name": "Euro account", "currency": "EUR", "account_number": "DE89370400440532013000",
+        "csv_mapping": "{}", "match_tolerance_text": "1.50"})  # fmt: skip
+    assert answer.status_code == 302
+    assert BankAccount.objects.get(name="Euro account").match_tolerance == 150
+    bad = admin_client_mfa.post(reverse("admin:reconciliation_bankaccount_add"), {
+        "name": "Yen", "currency": "JPY", "account_number": "1", "csv_mapping": "{}",
+        "match_tolerance_text": "1.50"})  # fmt: skip
+    page = bad.content.decode()
+    assert "more decimals than JPY allows" in page, re.findall(r"errorlist.{0,300}", page)
