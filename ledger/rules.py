@@ -20,7 +20,8 @@ from django.conf import settings
 from django.utils import timezone
 
 ROLE_ACCOUNTS = {
-    "bank": "1000", "undeposited": "1020", "stripe_clearing": "1050", "in_kind": "1500",
+    "bank": "1000", "undeposited": "1020", "stripe_clearing": "1050",
+    "currency_exchange": "1090", "in_kind": "1500",
     "unapplied": "2300", "released_with": "3900", "released_without": "3910",
     "sponsorship_income": "4500", "grants_paid": "5100", "stripe_fees": "6100",
     "bank_charges": "6150",
@@ -88,10 +89,19 @@ def gift_posting(gift, *, online: bool, splits: list[tuple[int, str, int]]) -> P
 
 
 def payment_posting(payment) -> Posting:
-    """Stripe's fee on a payment, in the currency it settled in."""
+    """Stripe's fee on a payment, in the currency it settled in. A payment Stripe converted
+    (a gift in euros settled in dollars) also moves out of clearing in the gift's currency
+    and into clearing in the settlement currency, through the currency exchange account:
+    each currency balances, and clearing comes back to zero in both once paid out."""
     posting = Posting("payment", payment.pk, timezone.localdate(payment.paid_at),
                       f"Stripe fee on gift #{payment.gift_id}", payment.charge_id)  # fmt: skip
     currency = payment.settlement_currency or payment.currency
+    if currency != payment.currency and payment.net is not None:
+        settled = payment.net + (payment.fee or 0)
+        posting.add(role("currency_exchange"), payment.currency, payment.amount)
+        posting.add(role("stripe_clearing"), payment.currency, -payment.amount)
+        posting.add(role("stripe_clearing"), currency, settled)
+        posting.add(role("currency_exchange"), currency, -settled)
     if payment.fee:
         posting.add(role("stripe_fees"), currency, payment.fee)
         posting.add(role("stripe_clearing"), currency, -payment.fee)

@@ -16,7 +16,7 @@ from ledger.rules import Posting
 from ledger.services import post_new
 from reconciliation.models import Period
 from sponsorships.services import disbursement_record, payment_apply, payment_record
-from tests.factories import FundFactory, agreement, posted_gift
+from tests.factories import DonorFactory, FundFactory, agreement, posted_gift
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +226,35 @@ def test_ledger_check_finds_a_month_balance_gone_wrong_and_rebuilds_it():
     call_command("ledger_check", "--rebuild-month-balances", stdout=out)
     assert "0 differences" in out.getvalue()
     assert MonthBalance.objects.get(account__code="1020").debit == 5_000
+
+
+def test_a_gift_stripe_converted_clears_in_both_currencies():
+    from django.utils import timezone
+
+    from donors.services import gift_record
+    from ledger.services import post_payment
+    from payments.handlers import payout_upsert
+    from payments.models import Payment
+
+    gift = Gift(donor=DonorFactory(), amount=5_000, currency="EUR", received_on=APRIL,
+                method="card")  # fmt: skip
+    gift.paid_through_stripe = True
+    gift_record(gift=gift, split=[(FundFactory(), 5_000)], by=None)
+    payment = Payment.objects.create(
+        gift=gift, payment_intent_id="pi_eur", charge_id="ch_eur", amount=5_000,
+        currency="EUR", fee=190, net=5_230, settlement_currency="USD",
+        paid_at=timezone.now(),
+    )  # fmt: skip
+    post_payment(payment, new=True)
+    stamp = int(timezone.now().timestamp())
+    payout_upsert({"id": "po_usd", "amount": 5_230, "currency": "usd", "status": "paid",
+                   "arrival_date": stamp, "created": stamp})  # fmt: skip
+
+    def clearing(currency):
+        lines = Line.objects.filter(account__code="1050", currency=currency)
+        return lines.aggregate(t=Sum("amount"))["t"] or 0
+
+    assert (clearing("EUR"), clearing("USD")) == (0, 0)
+    assert held("payment", payment.pk) == {"1090": 5_000 - 5_420, "1050": 5_420 - 5_000 - 190,
+                                           "6100": 190}  # fmt: skip
+    assert ledger_differences() == []
