@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from backoffice.admin import RecordedByServiceAdmin
-from backoffice.money import money_label
+from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
+from backoffice.money import format_money, money_label
 from sponsorships.invoicing import instalment_invoice_stripe
 from sponsorships.models import (
     Agreement,
@@ -76,13 +77,36 @@ class TierAdmin(admin.ModelAdmin):
         return money_label(tier.amount, tier.currency)
 
 
-class BenefitForm(forms.ModelForm):
+class BenefitForm(MinorUnitsFormMixin, forms.ModelForm):
+    """A benefit's value is typed as money in its agreement's currency."""
+
+    fair_market_value_text = MoneyAmountField(
+        label="Fair market value", required=False,
+        help_text="In the agreement's currency, e.g. 250.00. It reduces what the sponsor's "
+                  "acknowledgement letter says was given.",
+    )  # fmt: skip
     proof_url = forms.URLField(required=False, assume_scheme="https")
+    money_fields = {"fair_market_value_text": "fair_market_value"}
 
     class Meta:
         model = Benefit
-        fields = ["agreement", "description", "fair_market_value", "due_on", "delivered_on",
-                  "proof_url", "proof_file"]  # fmt: skip
+        fields = ["agreement", "description", "due_on", "delivered_on", "proof_url",
+                  "proof_file"]  # fmt: skip
+
+    def _agreement(self):
+        # On its own page the agreement is a field; in the agreement's page the formset has
+        # set it on the instance (a new agreement included, not saved yet).
+        try:
+            return self.cleaned_data.get("agreement") or self.instance.agreement
+        except (AttributeError, Benefit.agreement.RelatedObjectDoesNotExist):
+            return None
+
+    def stored_currency(self) -> str | None:
+        return self.instance.agreement.currency if self.instance.agreement_id else None
+
+    def amount_currency(self) -> str:
+        agreement = self._agreement()
+        return agreement.currency if agreement is not None else ""
 
     def clean(self):
         data = super().clean()
@@ -96,11 +120,15 @@ class BenefitAdmin(admin.ModelAdmin):
     """The fulfilment queue: undelivered benefits first; a delivery needs its proof."""
 
     form = BenefitForm
-    list_display = ["description", "agreement", "due_on", "delivered_on", "fair_market_value"]
+    list_display = ["description", "agreement", "due_on", "delivered_on", "value"]
     list_select_related = ["agreement__sponsor"]
     list_filter = [("delivered_on", admin.EmptyFieldListFilter), "agreement__sponsor__kind"]
     search_fields = ["description", "agreement__title", "agreement__sponsor__name"]
     autocomplete_fields = ["agreement"]
+
+    @admin.display(description="Fair market value", ordering="fair_market_value")
+    def value(self, benefit):
+        return format_money(benefit.fair_market_value, benefit.agreement.currency)
 
     def save_model(self, request, obj, form, change):
         if obj.delivered_on and not obj.delivered_by_id:
@@ -112,7 +140,7 @@ class BenefitInline(admin.TabularInline):
     model = Benefit
     form = BenefitForm
     extra = 1
-    fields = ["description", "fair_market_value", "due_on", "delivered_on", "proof_url",
+    fields = ["description", "fair_market_value_text", "due_on", "delivered_on", "proof_url",
               "proof_file"]  # fmt: skip
 
 
@@ -120,8 +148,20 @@ class InstalmentInline(admin.TabularInline):
     model = Instalment
     extra = 0
     can_delete = False
-    fields = ["number", "due_on", "amount", "paid_amount", "written_off_amount", "state"]
+    fields = ["number", "due_on", "amount_due", "paid", "written_off", "state"]
     readonly_fields = fields
+
+    @admin.display(description="Amount")
+    def amount_due(self, instalment):
+        return format_money(instalment.amount, instalment.agreement.currency)
+
+    @admin.display(description="Paid")
+    def paid(self, instalment):
+        return format_money(instalment.paid_amount, instalment.agreement.currency)
+
+    @admin.display(description="Written off")
+    def written_off(self, instalment):
+        return format_money(instalment.written_off_amount, instalment.agreement.currency)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -147,8 +187,21 @@ def _schedule_action(frequency: Frequency):
     return action
 
 
+class AgreementForm(MinorUnitsFormMixin, forms.ModelForm):
+    """The agreement's total is typed as money ('12000.00'), in its currency."""
+
+    amount_text = MoneyAmountField(label="Amount", help_text="The whole agreement, e.g. 12000.00")
+    money_fields = {"amount_text": "amount"}
+
+    class Meta:
+        model = Agreement
+        fields = ["sponsor", "title", "tier", "currency", "starts_on", "ends_on", "fund",
+                  "campaign", "status", "signed_on", "signed_document"]  # fmt: skip
+
+
 @admin.register(Agreement)
 class AgreementAdmin(admin.ModelAdmin):
+    form = AgreementForm
     list_display = ["title", "sponsor", "amount_text", "status", "starts_on", "ends_on", "page"]
     list_select_related = ["sponsor"]
     list_filter = ["status", "currency", "sponsor__kind"]

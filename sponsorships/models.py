@@ -96,7 +96,7 @@ class Agreement(models.Model):
     sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="agreements")
     title = models.CharField(max_length=200)
     tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.PROTECT)
-    amount = models.PositiveBigIntegerField(help_text="The whole agreement, minor units.")
+    amount = models.PositiveBigIntegerField(help_text="The whole agreement.")
     currency = models.CharField(max_length=3, validators=[validate_currency])
     starts_on = models.DateField()
     ends_on = models.DateField()
@@ -138,7 +138,7 @@ class Benefit(models.Model):
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="benefits")
     description = models.CharField(max_length=300)
-    fair_market_value = models.PositiveBigIntegerField(default=0, help_text="Minor units.")
+    fair_market_value = models.PositiveBigIntegerField(default=0)
     due_on = models.DateField(null=True, blank=True)
     delivered_on = models.DateField(null=True, blank=True)
     proof_url = models.URLField(blank=True)
