@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from backoffice.admin import RecordedByServiceAdmin
-from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
+from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField, to_minor_units
 from backoffice.money import format_money, money_label
 from sponsorships.invoicing import instalment_invoice_stripe
 from sponsorships.models import (
@@ -279,15 +279,31 @@ class InstalmentAdmin(admin.ModelAdmin):
         messages.info(request, f"{sent} reminders sent (only overdue instalments are chased).")
 
 
-class SponsorPaymentForm(forms.ModelForm):
+class _TypedAmountForm(forms.ModelForm):
+    """For the pages whose save calls a service with the cleaned data: the amount is typed
+    as money in the chosen currency and handed on in minor units as `amount`."""
+
+    amount_text = MoneyAmountField(label="Amount", help_text="In the currency below, e.g. 2500.00")
+    zero_message = "The amount is more than zero."
+
+    def clean(self):
+        data = super().clean()
+        amount = to_minor_units(self, "amount_text", (data.get("currency") or "").upper())
+        if amount == 0:
+            self.add_error("amount_text", self.zero_message)
+        elif amount is not None:
+            data["amount"] = amount
+            self.instance.amount = amount
+        data.pop("amount_text", None)
+        return data
+
+
+class SponsorPaymentForm(_TypedAmountForm):
+    zero_message = "A payment is more than zero."
+
     class Meta:
         model = SponsorPayment
-        fields = ["sponsor", "amount", "currency", "received_on", "method", "reference"]
-
-    def clean_amount(self):
-        if not self.cleaned_data["amount"]:
-            raise forms.ValidationError("A payment is more than zero.")
-        return self.cleaned_data["amount"]
+        fields = ["sponsor", "amount_text", "currency", "received_on", "method", "reference"]
 
 
 @admin.register(SponsorPayment)
@@ -296,22 +312,25 @@ class SponsorPaymentAdmin(RecordedByServiceAdmin):
     oldest first; the rest is credit."""
 
     form = SponsorPaymentForm
-    list_display = ["sponsor", "amount_text", "received_on", "method", "reference", "credit_text"]
+    list_display = ["sponsor", "amount_shown", "received_on", "method", "reference", "credit_text"]
     list_select_related = ["sponsor"]
     list_filter = ["method", "currency"]
     search_fields = ["sponsor__name", "reference"]
     autocomplete_fields = ["sponsor"]
 
     def get_readonly_fields(self, request, obj=None):
-        return (
-            ["sponsor", "amount", "currency", "received_on", "method", "reference"] if obj else []
-        )
+        return ["sponsor", "amount_shown", "received_on", "method", "reference"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        # A recorded payment is read, not typed: its amount as money in place of the field.
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if f not in ("amount_text", "currency")] if obj else fields
 
     def record(self, request, data):
         return payment_record(by=request.user, **data)
 
     @admin.display(description="Amount")
-    def amount_text(self, payment):
+    def amount_shown(self, payment):
         return money_label(payment.amount, payment.currency)
 
     @admin.display(description="Credit")
@@ -319,10 +338,12 @@ class SponsorPaymentAdmin(RecordedByServiceAdmin):
         return money_label(payment.credit, payment.currency)
 
 
-class DisbursementForm(forms.ModelForm):
+class DisbursementForm(_TypedAmountForm):
+    zero_message = "A disbursement is more than zero."
+
     class Meta:
         model = Disbursement
-        fields = ["fund", "amount", "currency", "paid_on", "payee", "purpose"]
+        fields = ["fund", "amount_text", "currency", "paid_on", "payee", "purpose"]
 
     def clean(self):
         data = super().clean()
@@ -330,8 +351,8 @@ class DisbursementForm(forms.ModelForm):
         if fund and amount and currency:
             available = fund_position(fund=fund).get(currency, {}).get("available", 0)
             if amount > available:
-                self.add_error("amount", f"{fund.code} has {money_label(available, currency)} "
-                                         "available.")  # fmt: skip
+                self.add_error("amount_text", f"{fund.code} has "
+                               f"{money_label(available, currency)} available.")  # fmt: skip
         return data
 
 

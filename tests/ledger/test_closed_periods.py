@@ -189,7 +189,7 @@ def test_the_admin_cannot_record_a_sponsor_payment_in_a_closed_month(admin_clien
     deal = agreement(amount=1_000_000)
     close()
     answer = admin_client_mfa.post(reverse("admin:sponsorships_sponsorpayment_add"), {
-        "sponsor": deal.sponsor.pk, "amount": "300000", "currency": "USD",
+        "sponsor": deal.sponsor.pk, "amount_text": "3000.00", "currency": "USD",
         "received_on": IN_MARCH.isoformat(), "method": "wire", "reference": "W-LATE"},
         follow=True)  # fmt: skip
     assert "falls in March 2026, which is closed" in answer.content.decode()

@@ -35,11 +35,11 @@ def test_each_admin_list_and_record_opens(admin_client_mfa, model):
 def test_a_payment_entered_in_the_admin_is_applied_through_the_service(admin_client_mfa):
     deal = agreement(amount=1_000_000)
     answer = admin_client_mfa.post(reverse("admin:sponsorships_sponsorpayment_add"), {
-        "sponsor": deal.sponsor.pk, "amount": "300000", "currency": "USD",
+        "sponsor": deal.sponsor.pk, "amount_text": "3000.00", "currency": "USD",
         "received_on": "2026-02-01", "method": "wire", "reference": "W-1"})  # fmt: skip
     assert answer.status_code == 302
     assert [i.paid_amount for i in deal.instalments.order_by("number")][:2] == [250_000, 50_000]
     zero = admin_client_mfa.post(reverse("admin:sponsorships_sponsorpayment_add"), {
-        "sponsor": deal.sponsor.pk, "amount": "0", "currency": "USD",
+        "sponsor": deal.sponsor.pk, "amount_text": "0", "currency": "USD",
         "received_on": "2026-02-01", "method": "wire"})  # fmt: skip
     assert "A payment is more than zero" in zero.content.decode()

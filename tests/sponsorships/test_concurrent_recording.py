@@ -43,7 +43,7 @@ def _said(response) -> tuple[int, str]:
 def _post_payment(user_id, sponsor_id):
     client = _finance_client(user_id)
     response = client.post(reverse("admin:sponsorships_sponsorpayment_add"), {
-        "sponsor": sponsor_id, "amount": "150000", "currency": "USD",
+        "sponsor": sponsor_id, "amount_text": "1500.00", "currency": "USD",
         "received_on": "2026-06-01", "method": "wire", "reference": "WIRE-2026-0601",
     })  # fmt: skip
     return _said(response)
@@ -52,7 +52,7 @@ def _post_payment(user_id, sponsor_id):
 def _post_disbursement(user_id, fund_id):
     client = _finance_client(user_id)
     response = client.post(reverse("admin:sponsorships_disbursement_add"), {
-        "fund": fund_id, "amount": "20000", "currency": "USD", "paid_on": "2026-06-01",
+        "fund": fund_id, "amount_text": "200.00", "currency": "USD", "paid_on": "2026-06-01",
         "payee": "An artist", "purpose": "Prize",
     })  # fmt: skip
     return _said(response)
