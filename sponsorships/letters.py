@@ -32,9 +32,11 @@ def _next_number(year: int) -> tuple[LetterSeries, int]:
 
 def _lines(payment: SponsorPayment) -> list[dict]:
     by_agreement: dict[int, dict] = {}
-    applications = PaymentApplication.objects.filter(payment=payment).select_related(
-        "instalment__agreement"
-    )
+    # In the order they were applied: the letter reads the same on every database.
+    applications = (
+        PaymentApplication.objects.filter(payment=payment)
+        .select_related("instalment__agreement").order_by("id")
+    )  # fmt: skip
     for application in applications:
         agreement = application.instalment.agreement
         line = by_agreement.setdefault(agreement.pk, {
