@@ -635,21 +635,18 @@ def _post_to_ledger(gift_ids: list[int], rows: list[_Row], *, by) -> list[int]:
 
 
 def _post_to_ledger_rows(gift_ids: list[int], rows: list[_Row], *, by) -> list[int]:
-    """The same lines as ledger.rules.gift_posting, built here without its objects."""
+    """Through the posting rules themselves, a gift at a time (PostgreSQL, when another
+    session took ids between ours)."""
     income = dict(Fund.objects.values_list("pk", "gl_account"))
-    lands_in = {method: ledger_rules.role(ledger_rules.GIFT_LANDS_IN.get(method, "bank"))
-                for method in Gift.Method.values}  # fmt: skip
-    planned = []
+    postings = []
     for gift_id, row in zip(gift_ids, rows, strict=True):
         g = row.gift
-        currency, on = g["currency"], g["received_on"]
-        amounts = [((lands_in[g["method"]], currency, None), g["amount"])]
-        amounts += [
-            ((income[fund_id], currency, fund_id), -amount) for fund_id, amount in row.split
-        ]
-        planned.append(("gift", gift_id, on, on, f"Gift #{gift_id}", g["external_reference"],
-                        amounts))  # fmt: skip
-    return ledger.post_planned(planned, by=by)
+        gift = Gift(pk=gift_id, status=Gift.Status.POSTED, amount=g["amount"],
+                    currency=g["currency"], received_on=g["received_on"], method=g["method"],
+                    external_reference=g["external_reference"])  # fmt: skip
+        splits = [(fund_id, income[fund_id], amount) for fund_id, amount in row.split]
+        postings.append(ledger_rules.gift_posting(gift, online=False, splits=splits))
+    return ledger.post_new(postings, by=by)
 
 
 _BULK_TABLES = ("donors_gift", "donors_giftallocation", "ledger_line", "ledger_entry")

@@ -5,7 +5,7 @@ an import). `manage.py ledger_check` re-derives the same entries through the rul
 the import's tests compare them.
 
 Each gift's entry gets the id `gift id + offset`: both ranges are contiguous (ids reserved
-in the import's transaction), which the caller checks, falling back to `post_planned`.
+in the import's transaction), which the caller checks, falling back to the rules a gift at a time.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ def gift_postings(gifts: Sequence) -> list[Posting]:
     ]
 
 
-def _gift_of(items) -> dict[int, list]:
+def _gift_of(items) -> tuple[dict[int, int], dict[int, list]]:
+    """Each payment's gift, and those gifts' splits."""
     from payments.models import Payment
 
     payment_ids = {x.payment_id for x in items}

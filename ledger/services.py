@@ -151,12 +151,6 @@ def post_new(postings: Sequence[Posting], *, by=None) -> list[int]:
     return _insert(planned, by=by)
 
 
-def post_planned(planned, *, by=None) -> list[int]:
-    """Bulk posting for callers that build their lines themselves (the gift import), for
-    documents the ledger has never seen. See `_insert` for the shape."""
-    return _insert(planned, by=by)
-
-
 def _insert(planned, *, by) -> list[int]:
     """planned: (source type, source id, its date, the date to post on, memo, reference,
     amounts as

@@ -41,6 +41,7 @@ def bank_balance_charts(*, months: int = 12) -> list[dict]:
     import datetime as dt
 
     from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
     from django.utils import timezone
 
     from backoffice.charts import Series, line_chart_svg
@@ -64,16 +65,21 @@ def bank_balance_charts(*, months: int = 12) -> list[dict]:
         opening = first.opening_balance or 0
         since = BankLine.objects.filter(statement=first).order_by("booked_on").first()
         since = since.booked_on.replace(day=1) if since else this_month
+        # Two grouped queries per account, then running totals month by month.
+        moved_in_books = dict(
+            MonthBalance.objects.filter(account__code=role("bank"), currency=account.currency)
+            .values_list("month").annotate(net=Sum("debit") - Sum("credit")).order_by()
+        )  # fmt: skip
+        moved_at_bank = dict(
+            BankLine.objects.filter(account=account, is_split=False)
+            .annotate(month=TruncMonth("booked_on")).values_list("month")
+            .annotate(net=Sum("amount")).order_by()
+        )  # fmt: skip
         books, statement = [], []
         for start in ends:
-            end = (start + dt.timedelta(days=32)).replace(day=1)
-            ledger = MonthBalance.objects.filter(
-                account__code=role("bank"), currency=account.currency, month__lt=end
-            ).aggregate(d=Sum("debit"), c=Sum("credit"))
-            books.append((ledger["d"] or 0) - (ledger["c"] or 0))
-            lines = BankLine.objects.filter(account=account, is_split=False, booked_on__lt=end)
-            statement.append(None if start < since else
-                             opening + (lines.aggregate(t=Sum("amount"))["t"] or 0))  # fmt: skip
+            books.append(sum(v for m, v in moved_in_books.items() if m <= start))
+            banked = opening + sum(v for m, v in moved_at_bank.items() if m <= start)
+            statement.append(None if start < since else banked)
         charts.append({"account": account, "chart": line_chart_svg(
             [f"{m:%b %y}" for m in ends],
             [Series("In the books", "#2f6f8f", books),

@@ -258,3 +258,31 @@ def test_a_gift_stripe_converted_clears_in_both_currencies():
     assert held("payment", payment.pk) == {"1090": 5_000 - 5_420, "1050": 5_420 - 5_000 - 190,
                                            "6100": 190}  # fmt: skip
     assert ledger_differences() == []
+
+
+def test_the_imports_fallback_posts_through_the_rules_as_the_sql_path_would(finance_user):
+    """When the ids it reserved are not one run (PostgreSQL, another session taking some),
+    the import posts each gift through ledger.rules instead of set-based SQL."""
+    from types import SimpleNamespace
+
+    from donors.importing import _post_to_ledger_rows
+    from donors.models import GiftAllocation
+
+    fund = FundFactory()
+    donor = DonorFactory()
+    rows, ids = [], []
+    for n, (method, amount) in enumerate([("cash", 1_000), ("stock", 9_000)]):
+        # As the import writes them: inserted posted, in bulk (Gift.save refuses that).
+        [gift] = Gift.objects.bulk_create([Gift(
+            donor=donor, amount=amount, currency="USD", method=method, received_on=APRIL,
+            status=Gift.Status.POSTED, external_reference=f"R-{n}")])  # fmt: skip
+        GiftAllocation.objects.bulk_create([GiftAllocation(gift=gift, fund=fund, amount=amount)])
+        ids.append(gift.pk)
+        rows.append(SimpleNamespace(split=[(fund.pk, amount)], gift={
+            "amount": amount, "currency": "USD", "received_on": APRIL, "method": method,
+            "external_reference": f"R-{n}"}))  # fmt: skip
+    _post_to_ledger_rows(ids, rows, by=finance_user)
+    assert held("gift", ids[0]) == {"1020": 1_000, "4000": -1_000}
+    assert held("gift", ids[1]) == {"1500": 9_000, "4000": -9_000}
+    assert Entry.objects.get(source_id=ids[1]).reference == "R-1"
+    assert ledger_differences() == []
