@@ -8,13 +8,12 @@ from impact import api as impact_api
 
 # The admin signs in through allauth, so its second-factor rules apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Back office"
-admin.site.site_title = "Back office"
-admin.site.index_title = "Records"
+admin.site.index_title = "Records"  # the header names the organisation: admin/base_site.html
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("logo/", views.organisation_logo, name="organisation_logo"),
     path("admin/", admin.site.urls),
     # Nobody adds or changes their own sign-in address: an address an account added to itself
     # could make it look like somebody else's (a sponsor contact's). Staff change addresses.

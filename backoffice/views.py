@@ -47,3 +47,18 @@ def no_self_service_addresses(request):
 def health(request):
     """For load balancers and uptime checks: the process answers."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+def organisation_logo(request):
+    """The organisation's logo, for page headers and e-mails (public: it is on its receipts)."""
+    from django.http import FileResponse
+
+    from receipts.models import Organisation
+
+    org = Organisation.objects.filter(pk=1).first()
+    if org is None or not org.logo:
+        raise Http404("No logo.")
+    response = FileResponse(org.logo.open("rb"))
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -111,6 +111,7 @@ class ImportReport:
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
+    error_lines: set[int] = field(default_factory=set)  # rows with one problem or more
     gifts: int = 0
     new_donors: int = 0
     matched_by_email: int = 0
@@ -125,6 +126,7 @@ class ImportReport:
 
     def add_error(self, line: int, column: str, message: str) -> None:
         self.error_count += 1
+        self.error_lines.add(line)
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors.append(RowError(line, column, message))
 
@@ -132,6 +134,7 @@ class ImportReport:
         return {
             "rows": self.rows,
             "error_count": self.error_count,
+            "error_rows": len(self.error_lines),
             "gifts": self.gifts,
             "new_donors": self.new_donors,
             "matched_by_email": self.matched_by_email,

@@ -99,7 +99,7 @@ class Line(models.Model):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines",
                                 db_index=False)  # fmt: skip
     currency = models.CharField(max_length=3)
-    amount = models.BigIntegerField(help_text="Minor units: debit positive, credit negative.")
+    amount = models.BigIntegerField(help_text="Debit positive, credit negative.")
     fund = models.ForeignKey("donors.Fund", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="ledger_lines", db_index=False)  # fmt: skip
 

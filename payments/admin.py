@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from backoffice.admin import ReadOnlyAdmin
+from backoffice.admin import MoneyAdminMixin, ReadOnlyAdmin
 from backoffice.forms import MoneyAmountField, major_text, to_minor_units
 from payments.models import (
     Dispute,
@@ -67,7 +67,8 @@ class StripeEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Donation)
-class DonationAdmin(ReadOnlyAdmin):
+class DonationAdmin(MoneyAdminMixin, ReadOnlyAdmin):
+    money_fields = {"amount": "currency", "fee_cover": "currency"}
     list_display = ["created_at", "id", "campaign", "total_display", "frequency", "status",
                     "donor", "referral_code"]  # fmt: skip
     list_filter = ["status", "frequency", "campaign"]
@@ -75,8 +76,9 @@ class DonationAdmin(ReadOnlyAdmin):
     search_fields = ["=checkout_session_id", "=referral_code", "=subscription_id"]
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(MoneyAdminMixin, admin.TabularInline):
     model = Refund
+    money_fields = {"amount": "currency"}
     extra = 0
     can_delete = False
     fields = ["refund_id", "amount", "currency", "status", "reason", "created"]
@@ -88,6 +90,7 @@ class RefundInline(admin.TabularInline):
 
 class DisputeInline(RefundInline):
     model = Dispute
+    money_fields = {"amount": "currency"}
     fields = ["dispute_id", "amount", "currency", "status", "reason", "funds_withdrawn",
               "funds_reinstated", "evidence_due_by"]  # fmt: skip
     readonly_fields = fields
@@ -99,7 +102,8 @@ class RefundForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(MoneyAdminMixin, ReadOnlyAdmin):
+    money_fields = {"amount_refunded": "currency", "disputed_amount_lost": "currency"}
     list_display = ["paid_at", "gift_link", "amount_display", "fee_display", "net_display",
                     "amount_refunded", "payment_intent_id", "balance_transaction_id"]  # fmt: skip
     list_select_related = ["gift"]
@@ -116,6 +120,12 @@ class PaymentAdmin(ReadOnlyAdmin):
     def gift_link(self, payment):
         url = reverse("admin:donors_gift_change", args=[payment.gift_id])
         return format_html('<a href="{}">#{}</a>', url, payment.gift_id)
+
+    def get_readonly_fields(self, request, obj=None):
+        shown = super().get_readonly_fields(request, obj)
+        if request.user.has_perm("payments.add_refundrequest"):
+            return shown
+        return [f for f in shown if f != "refund_link"]  # only finance may ask for one
 
     @admin.display(description="Refund")
     def refund_link(self, payment):
@@ -158,20 +168,24 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(ReadOnlyAdmin):
+class RefundRequestAdmin(MoneyAdminMixin, ReadOnlyAdmin):
+    money_fields = {"amount": "payment.currency"}
+    list_select_related = ["payment", "requested_by"]
     list_display = ["requested_at", "payment", "amount", "reason", "refund_id", "error",
                     "requested_by"]  # fmt: skip
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnlyAdmin):
+class DisputeAdmin(MoneyAdminMixin, ReadOnlyAdmin):
+    money_fields = {"amount": "currency"}
     list_display = ["created", "dispute_id", "payment", "amount", "currency", "status",
                     "evidence_due_by", "funds_withdrawn", "funds_reinstated"]  # fmt: skip
     list_filter = ["status"]
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyAdmin):
+class PayoutAdmin(MoneyAdminMixin, ReadOnlyAdmin):
+    money_fields = {"amount": "currency"}
     list_display = ["arrival_date", "payout_id", "amount", "currency", "status",
                     "reconciliation_status"]  # fmt: skip
     list_filter = ["status", "reconciliation_status"]

@@ -81,9 +81,9 @@ class Donation(models.Model):
 
     campaign = models.ForeignKey("donors.Campaign", on_delete=models.PROTECT, related_name="+")
     fund = models.ForeignKey("donors.Fund", on_delete=models.PROTECT, related_name="+")
-    amount = models.PositiveBigIntegerField(help_text="The gift the donor chose, minor units.")
+    amount = models.PositiveBigIntegerField(help_text="The gift the donor chose.")
     fee_cover = models.PositiveBigIntegerField(
-        default=0, help_text="Added by the donor to cover the processing fee, minor units."
+        default=0, help_text="Added by the donor to cover the processing fee."
     )
     currency = models.CharField(max_length=3, validators=[validate_currency])
     frequency = models.CharField(max_length=5, choices=Frequency.choices)
@@ -163,7 +163,7 @@ class Payment(models.Model):
     invoice_id = models.CharField(max_length=100, blank=True, db_index=True)
     subscription_id = models.CharField(max_length=100, blank=True)
     balance_transaction_id = models.CharField(max_length=100, blank=True, db_index=True)
-    amount = models.PositiveBigIntegerField(help_text="What the donor paid, minor units.")
+    amount = models.PositiveBigIntegerField(help_text="What the donor paid.")
     currency = models.CharField(max_length=3)
     fee = models.BigIntegerField(
         null=True, blank=True, help_text="Stripe's fee, settlement currency."

@@ -8,15 +8,17 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from backoffice.admin import ReadOnlyAdmin
+from backoffice.admin import MoneyAdminMixin, ReadOnlyAdmin
+from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
 from receipts import rules
 from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
 from receipts.selectors import gift_receipts
 from receipts.services import receipt_replace, receipts_queue_delivery
 
 
-class LineInline(admin.TabularInline):
+class LineInline(MoneyAdminMixin, admin.TabularInline):
     model = ReceiptLine
+    money_fields = {"amount": "receipt.currency", "advantage": "receipt.currency"}
     extra = 0
     can_delete = False
     fields = ["gift", "amount", "advantage", "in_force"]
@@ -31,7 +33,9 @@ class ReplaceForm(forms.Form):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnlyAdmin):
+class ReceiptAdmin(MoneyAdminMixin, ReadOnlyAdmin):
+    money_fields = {"total_amount": "currency", "advantage_amount": "currency",
+                    "eligible_amount": "currency"}  # fmt: skip
     list_display = ["receipt_number", "issued_at", "donor_name", "kind", "eligible_display",
                     "status", "delivery_status"]  # fmt: skip
     list_filter = ["status", "kind", "series", "delivery_status"]
@@ -96,9 +100,32 @@ class ReceiptSeriesAdmin(admin.ModelAdmin):
         )
 
 
+class OrganisationForm(MinorUnitsFormMixin, forms.ModelForm):
+    threshold_text = MoneyAmountField(
+        label="Receipt gifts of at least", required=False,
+        help_text="In the organisation's currency, e.g. 20.00: gifts of at least this much "
+                  "are receipted when posted; the rest wait for the year-end statement. US "
+                  "gifts of $250 or more always are.",
+    )  # fmt: skip
+    money_fields = {"threshold_text": "auto_receipt_threshold"}
+
+    class Meta:
+        model = Organisation
+        fields = [f.name for f in Organisation._meta.fields if f.name not in
+                  ("id", "auto_receipt_threshold")]  # fmt: skip
+
+    def stored_currency(self):
+        return self.instance.currency
+
+    def amount_currency(self):
+        return (self.cleaned_data.get("currency") or self.instance.currency or "").upper()
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     """One row: the organisation as its receipts name it."""
+
+    form = OrganisationForm
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and (org := self.get_object(request, object_id)):

@@ -33,6 +33,13 @@ class Jurisdiction(models.TextChoices):
 RECEIPT_IMAGE_MAX_BYTES = 2 * 1024 * 1024
 
 
+def validate_colour(value: str) -> None:
+    import re
+
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
+        raise ValidationError("Write the colour as # and six hexadecimal digits, e.g. #5b2a86.")
+
+
 def validate_receipt_image(upload) -> None:
     """A logo or signature must be a PNG or JPEG that opens, and small enough to be drawn
     on thousands of receipts."""
@@ -71,6 +78,18 @@ class Organisation(models.Model):
         )
 
     legal_name = models.CharField(max_length=200, default="")
+    display_name = models.CharField(
+        "name on pages and e-mails", max_length=100, blank=True,
+        help_text="How people know the organisation (empty: its legal name).",
+    )  # fmt: skip
+    currency = models.CharField(
+        "home currency", max_length=3, default="USD", validators=[validate_currency],
+        help_text="The currency of its books and of the amounts set here.",
+    )  # fmt: skip
+    brand_colour = models.CharField(
+        max_length=7, default="#5b2a86", validators=[validate_colour],
+        help_text="A dark colour, as #rrggbb: headers and buttons on every page and e-mail.",
+    )  # fmt: skip
     address = models.TextField(blank=True, help_text="As registered, one line per line.")
     jurisdiction = models.CharField(
         max_length=2, choices=Jurisdiction.choices, blank=True,
@@ -97,7 +116,7 @@ class Organisation(models.Model):
     )  # fmt: skip
     auto_receipt_threshold = models.PositiveBigIntegerField(
         default=2_000,
-        help_text="Gifts of at least this much (minor units) are receipted when posted; the "
+        help_text="Gifts of at least this much are receipted when posted; the "
         "rest wait for the year-end statement. US gifts of $250 or more always are.",
     )
     on_refund = models.CharField(max_length=8, choices=OnRefund.choices, default=OnRefund.REPLACE)
@@ -111,6 +130,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name or "Organisation"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.legal_name or "Back office"
 
     @classmethod
     def current(cls) -> Organisation:

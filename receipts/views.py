@@ -8,9 +8,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from backoffice.exports import csv_writer
@@ -190,22 +194,76 @@ def statement_run_control(request, pk: int):
     return redirect("statement_run", pk=run.pk)
 
 
-WAITING_SHOWN = 100
+WAITING_PER_PAGE = 50
+BULK_ISSUE_LIMIT = 2000  # one go of "issue every ready one"; the rest stay for the next
+
+
+def _waiting_filters(data, org: Organisation) -> tuple[dict, object]:
+    """The list's filters from the query (search, year, method) and the gifts they leave."""
+    from donors.models import Gift
+
+    gifts = gifts_waiting_for_receipt(org=org)
+    said = {"q": (data.get("q") or "").strip()[:100], "year": data.get("year") or "",
+            "method": data.get("method") or ""}  # fmt: skip
+    this_year = timezone.localdate().year
+    years = [str(this_year), str(this_year - 1)]
+    if said["year"]:
+        choice(data, "year", years)
+        gifts = gifts.filter(received_on__year=int(said["year"]))
+    if said["method"]:
+        choice(data, "method", Gift.Method.values)
+        gifts = gifts.filter(method=said["method"])
+    if term := said["q"]:
+        number = term.lstrip("#")
+        match = Q(donor__email=term.lower()) | Q(donor__last_name__iexact=term)
+        match |= Q(external_reference=term)
+        if number.isascii() and number.isdigit() and int(number) < 2**63:
+            match |= Q(pk=int(number))
+        gifts = gifts.filter(match)
+    return said | {"years": years, "methods": Gift.Method.choices}, gifts
+
+
+def _ready(gifts, org: Organisation) -> list:
+    """Those of `gifts` no rule refuses now, at most BULK_ISSUE_LIMIT."""
+    ready = []
+    for gift in gifts.iterator(chunk_size=500):
+        if not rules.problems_for(gift, jurisdiction=org.jurisdiction, organisation=org):
+            ready.append(gift)
+            if len(ready) == BULK_ISSUE_LIMIT:
+                break
+    return ready
+
+
+def _issued_message(issued: list) -> str:
+    numbers = [r.receipt_number for r in issued]
+    which = numbers[0] if len(numbers) == 1 else f"{numbers[0]} to {numbers[-1]}"
+    return ngettext("%(n)d receipt issued: %(which)s.", "%(n)d receipts issued: %(which)s.",
+                    len(numbers)) % {"n": len(numbers), "which": which}  # fmt: skip
 
 
 @permission_required("receipts.view_receipt", raise_exception=True)
 def waiting_for_receipt(request):
     """Gifts that should have their receipt and have none in force, each with what stops it
-    now; finance fixes the donor or the gift, then issues it here (POST gift=ID)."""
+    now; finance fixes the donor or the gift, then issues it here: one (POST gift=ID), or
+    every ready one the filters leave, after a page that says how many and how much."""
     org = Organisation.current()
+    filters, waiting = _waiting_filters(request.GET, org)
     if request.method == "POST":
         if not request.user.has_perm("receipts.add_receipt"):
             raise PermissionDenied
-        waiting = gifts_waiting_for_receipt(org=org)
         if request.POST.get("gift"):
             gifts = [record_from(waiting, request.POST, "gift")]
-        else:  # "issue every one that is ready", among those shown
-            gifts = list(waiting[:WAITING_SHOWN])
+        else:
+            gifts = _ready(waiting, org)
+            count, total = len(gifts), sum(g.kept for g in gifts)
+            confirmed = request.POST.get("confirm") == f"{count}:{total}"
+            if not confirmed:  # first ask, or the list changed since the question
+                return render(request, "receipts/waiting_confirm.html", {
+                    "count": count, "total": money_label(total, waiting_currency(org)),
+                    "left": waiting.count() - count, "token": f"{count}:{total}",
+                    "filters": filters, "query": request.GET.urlencode(),
+                    "changed": "confirm" in request.POST, "limit": BULK_ISSUE_LIMIT,
+                })  # fmt: skip
         issued, refused = receipts_issue_each(
             gifts=gifts, jurisdiction=org.jurisdiction, by=request.user,
             skip_refused=not request.POST.get("gift"),
@@ -213,17 +271,24 @@ def waiting_for_receipt(request):
         for refusal in refused:
             messages.error(request, refusal)
         if issued:
-            numbers = ", ".join(r.receipt_number for r in issued)
-            messages.success(request, f"{len(issued)} receipts issued: {numbers}.")
-        return redirect("waiting_for_receipt")
-    waiting = gifts_waiting_for_receipt(org=org)
-    shown = list(waiting[:WAITING_SHOWN])
-    for gift in shown:
+            messages.success(request, _issued_message(issued))
+        return redirect(f"{reverse('waiting_for_receipt')}?{request.GET.urlencode()}")
+    page = Paginator(waiting, WAITING_PER_PAGE).get_page(request.GET.get("page"))
+    for gift in page:
         gift.problems = rules.problems_for(gift, jurisdiction=org.jurisdiction, organisation=org)
-        gift.kept_text = money_label(gift.kept_amount, gift.currency)
+        gift.kept_text = money_label(gift.kept, gift.currency)
     org_problems = rules.organisation_problems(org, jurisdiction=org.jurisdiction)
-    context = {"gifts": shown, "total": waiting.count(), "org": org, "org_problems": org_problems}
-    return render(request, "receipts/waiting.html", context)
+    paging = request.GET.copy()
+    paging.pop("page", None)
+    return render(request, "receipts/waiting.html", {
+        "page": page, "gifts": page.object_list, "total": page.paginator.count, "org": org,
+        "org_problems": org_problems, "filters": filters, "paging": paging.urlencode(),
+        "query": request.GET.urlencode(),
+    })  # fmt: skip
+
+
+def waiting_currency(org: Organisation) -> str:
+    return rules.RECEIPT_CURRENCY.get(org.jurisdiction, org.currency)
 
 
 @permission_required("receipts.view_receipt", raise_exception=True)

@@ -544,8 +544,9 @@ def bank_line_split(*, line: BankLine, amounts: list[int], by) -> list[BankLine]
         raise ValidationError("Only a line that is neither matched nor split can be split.")
     if len(amounts) < 2 or any(a == 0 for a in amounts) or sum(amounts) != line.amount:
         raise ValidationError(
-            f"The parts must be two or more, none zero, and add up to {line.amount} "
-            f"(minor units); they add up to {sum(amounts)}."
+            "The parts must be two or more, none zero, and add up to "
+            f"{money_label(line.amount, line.account.currency)}; they add up to "
+            f"{money_label(sum(amounts), line.account.currency)}."
         )
     parts = BankLine.objects.bulk_create([
         BankLine(account=line.account, statement=line.statement, booked_on=line.booked_on,

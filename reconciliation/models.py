@@ -120,7 +120,7 @@ class BankAccount(models.Model):
     # A bank line may differ from what it matches by this much at most (a bank's fee on a
     # deposit, a rounding of an exchange): finance sets it, and picks where it is posted.
     match_tolerance = models.PositiveBigIntegerField(
-        default=0, help_text="Minor units. 0: amounts must be equal to the cent."
+        default=0, help_text="0: amounts must be equal to the cent."
     )
 
     def __str__(self) -> str:
@@ -155,7 +155,7 @@ class BankLine(models.Model):
     statement = models.ForeignKey(BankStatementImport, on_delete=models.PROTECT,
                                   related_name="lines")  # fmt: skip
     booked_on = models.DateField()
-    amount = models.BigIntegerField(help_text="Minor units; money in is positive.")
+    amount = models.BigIntegerField(help_text="Money in is positive.")
     description = models.CharField(max_length=500, blank=True)
     reference = models.CharField(max_length=200, blank=True)
     end_to_end_id = models.CharField("end-to-end id", max_length=100, blank=True)
@@ -198,7 +198,7 @@ class BankMatch(models.Model):
                                            related_name="bank_matches")  # fmt: skip
     # What the bank line differs from what it matches by (a bank fee: the line is short),
     # accepted within the tolerance and posted to `difference_account`.
-    difference = models.BigIntegerField(default=0, help_text="Minor units; positive: a cost.")
+    difference = models.BigIntegerField(default=0, help_text="Positive: a cost.")
     difference_account = models.ForeignKey("ledger.Account", null=True, blank=True,
                                            on_delete=models.PROTECT, related_name="+")  # fmt: skip
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice.admin import RecordedByServiceAdmin
+from backoffice.admin import MoneyAdminMixin, RecordedByServiceAdmin
 from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField, to_minor_units
 from backoffice.money import format_money, money_label
 from sponsorships.invoicing import instalment_invoice_stripe
@@ -68,8 +68,18 @@ class SponsorContactAdmin(admin.ModelAdmin):
                 messages.success(request, f"Invitation sent to {contact.email}.")
 
 
+class TierForm(MinorUnitsFormMixin, forms.ModelForm):
+    amount_text = MoneyAmountField(label="Amount", help_text="In the tier's currency, e.g. 25000")
+    money_fields = {"amount_text": "amount"}
+
+    class Meta:
+        model = Tier
+        fields = ["name", "amount_text", "currency", "standard_benefits"]
+
+
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
+    form = TierForm
     list_display = ["name", "amount_text", "currency"]
 
     @admin.display(description="Amount")
@@ -221,11 +231,13 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Instalment)
-class InstalmentAdmin(admin.ModelAdmin):
+class InstalmentAdmin(MoneyAdminMixin, admin.ModelAdmin):
     """Instalments are made by an agreement's schedule; here they are invoiced and chased."""
 
     list_display = ["agreement", "number", "due_on", "amount_text", "paid_text", "state",
                     "invoice_status", "reminded_at"]  # fmt: skip
+    money_fields = {"amount": "agreement.currency", "paid_amount": "agreement.currency",
+                    "written_off_amount": "agreement.currency"}  # fmt: skip
     list_filter = ["invoice_status", "agreement__sponsor__kind", "agreement__currency"]
     list_select_related = ["agreement__sponsor"]
     search_fields = ["agreement__title", "agreement__sponsor__name", "stripe_invoice_id"]

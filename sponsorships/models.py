@@ -71,7 +71,7 @@ class SponsorContact(models.Model):
 
 class Tier(models.Model):
     name = models.CharField(max_length=100)
-    amount = models.PositiveBigIntegerField(help_text="Minor units.")
+    amount = models.PositiveBigIntegerField()
     currency = models.CharField(max_length=3, validators=[validate_currency])
     standard_benefits = models.TextField(blank=True, help_text="One benefit per line.")
 
@@ -340,7 +340,7 @@ class AcknowledgementLetter(models.Model):
     received_on = models.DateField()
     # [{agreement, title, applied, benefits: [{description, fair_market_value}], share}]
     lines = models.JSONField(default=list)
-    benefits_value = models.PositiveBigIntegerField(help_text="For this payment, minor units.")
+    benefits_value = models.PositiveBigIntegerField(help_text="For this payment.")
     substantial = models.BooleanField(help_text="Benefits over 2 % of the payment.")
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.ISSUED)
     void_reason = models.CharField(max_length=300, blank=True)

@@ -206,7 +206,11 @@ def instalment_write_off(*, instalment: Instalment, amount: int, reason: str, by
         raise ValidationError({"write_off_reason": "Say why it is written off."})
     if not 0 < amount <= instalment.open_amount:
         raise ValidationError(
-            {"amount": f"Between one minor unit and the open {instalment.open_amount}."}
+            {
+                "amount": "More than nothing, and at most the "
+                f"{money_label(instalment.open_amount, instalment.agreement.currency)} "
+                "still open."
+            }  # fmt: skip
         )
     instalment.written_off_amount += amount
     instalment.write_off_reason = reason.strip()[:300]

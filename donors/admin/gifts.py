@@ -309,8 +309,33 @@ class FundAdmin(SimpleHistoryAdmin):
     search_fields = ["code", "name"]
 
 
+class CampaignForm(MinorUnitsFormMixin, forms.ModelForm):
+    goal_text = MoneyAmountField(
+        label="Goal", required=False, help_text="In the goal's currency, e.g. 50000. Empty: none."
+    )
+    money_fields = {"goal_text": "goal_amount"}
+
+    class Meta:
+        model = Campaign
+        fields = ["name", "code", "kind", "parent", "starts_on", "ends_on", "goal_text",
+                  "goal_currency", "description", "is_active"]  # fmt: skip
+
+    def stored_currency(self):
+        return self.instance.goal_currency
+
+    def amount_currency(self):
+        return (self.cleaned_data.get("goal_currency") or "").upper()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("goal_text"):
+            self.instance.goal_amount = None  # no goal, rather than a goal of nothing
+        return data
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = ["name", "code", "kind", "parent", "starts_on", "ends_on", "goal_display"]
     list_filter = ["kind", "is_active"]
     list_select_related = ["parent"]

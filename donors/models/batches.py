@@ -33,7 +33,7 @@ class GiftBatch(models.Model):
     )
     expected_total = models.PositiveBigIntegerField(
         validators=[MinValueValidator(1, "The slip total must be greater than zero.")],
-        help_text="The deposit slip's total, in the currency's minor unit.",
+        help_text="The deposit slip's total.",
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     note = models.CharField(max_length=200, blank=True)

@@ -54,9 +54,7 @@ class Campaign(models.Model):
     )
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
-    goal_amount = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="In the currency's minor unit (cents)."
-    )
+    goal_amount = models.PositiveBigIntegerField(null=True, blank=True)
     goal_currency = models.CharField(max_length=3, blank=True, validators=[validate_currency])
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)

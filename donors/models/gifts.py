@@ -74,9 +74,7 @@ class Gift(models.Model):
     FINANCIAL_FIELDS = ("amount", "currency", "received_on", "method", "fair_market_value")
 
     donor = models.ForeignKey("donors.Donor", on_delete=models.PROTECT, related_name="gifts")
-    amount = models.PositiveBigIntegerField(
-        validators=[positive_amount], help_text="In the currency's minor unit (cents)."
-    )
+    amount = models.PositiveBigIntegerField(validators=[positive_amount])
     currency = models.CharField(max_length=3, validators=[validate_currency])
     received_on = models.DateField()
     method = models.CharField(max_length=16, choices=Method.choices)
@@ -86,7 +84,7 @@ class Gift(models.Model):
     )
     fair_market_value = models.PositiveBigIntegerField(
         default=0,
-        help_text="Value of goods or services the donor received in return (minor units).",
+        help_text="Value of goods or services the donor received in return.",
     )
     advantage_description = models.CharField("what the donor received", max_length=200, blank=True)
     property_description = models.CharField(
@@ -122,7 +120,7 @@ class Gift(models.Model):
     refunded_amount = models.PositiveBigIntegerField(
         default=0,
         db_default=0,
-        help_text="Money returned to the donor since (refunds, lost chargebacks), minor units. "
+        help_text="Money returned to the donor since (refunds, lost chargebacks). "
         "The gift itself is never changed or deleted.",
     )
     batch = models.ForeignKey(

@@ -149,7 +149,7 @@ def test_the_command_checks_then_imports(funds, finance_user, tmp_path, capsys):
     assert GiftImport.objects.filter(status="done").count() == 1
     bad = tmp_path / "bad.csv"
     bad.write_bytes(_csv([_row(3, currency="ZZZ")]))
-    with pytest.raises(CommandError, match="1 bad rows: nothing was imported"):
+    with pytest.raises(CommandError, match="1 row has problems .1 in all.: nothing was imported"):
         call_command("import_gifts", str(bad), "--by", finance_user.email, verbosity=0)
     assert "line 2, column currency: unknown currency 'ZZZ'" in capsys.readouterr().err
 

@@ -87,7 +87,12 @@ def test_imported_gifts_wait_and_finance_issues_every_ready_one_at_once(canada, 
     )
     report = gifts_import(data=csv.encode(), by=None, commit=True)
     assert report.committed and not Receipt.objects.exists()  # imports issue nothing
-    finance_client.post(reverse("waiting_for_receipt"), {"all": "1"})
+    asked = finance_client.post(reverse("waiting_for_receipt"), {"all": "1"})
+    assert "Issue 2 receipts totalling CA$130.00?" in asked.content.decode()
+    assert not Receipt.objects.exists()  # nothing until confirmed
+    done = finance_client.post(reverse("waiting_for_receipt"), {"all": "1", "confirm": "2:13000"},
+                               follow=True)  # fmt: skip
+    assert "2 receipts issued: CA" in done.content.decode()
     receipted = sorted(Receipt.objects.values_list("donor_email", flat=True))
     assert receipted == ["leo@example.net", "mia@example.net"]
     page = finance_client.get(reverse("waiting_for_receipt")).content.decode()
@@ -108,3 +113,41 @@ def test_a_gift_in_another_currency_is_outside_receipting_and_does_not_wait(
     assert f">#{beside.pk}</a>" in page and f">#{dollars.pk}</a>" not in page
     gift_page = admin_client_mfa.get(reverse("admin:donors_gift_change", args=[dollars.pk]))
     assert "no receipt: receipts are in CAD, not USD" in gift_page.content.decode()
+
+
+def test_the_list_pages_searches_and_issues_many_only_once_confirmed(canada, finance_client):
+    """609 gifts wait (imports): the list shows them 50 a page, finds one by its donor, and
+    the bulk issue asks "Issue 609 receipts totalling …?" first; a stale answer (the list
+    changed since) asks again rather than issuing something else."""
+    from donors.importing import gifts_import
+    from tests.factories import FundFactory
+
+    FundFactory(code="GEN")
+    day = timezone.localdate().isoformat()
+    rows = [f"d{i}@example.net,Dana,Nr{i},{20 + i}.00,CAD,{day},GEN,{i} Rue A,Laval"
+            for i in range(609)]  # fmt: skip
+    csv = "email,first_name,last_name,amount,currency,date,fund,address_line1,city\n"
+    assert gifts_import(data=(csv + "\n".join(rows)).encode(), by=None, commit=True).committed
+    url = reverse("waiting_for_receipt")
+    first = finance_client.get(url).content.decode()
+    assert "Page 1 of 13 · gifts 1–50 of 609" in first and first.count("Issue receipt<") == 50
+    last = finance_client.get(url, {"page": 13}).content.decode()
+    assert "gifts 601–609 of 609" in last
+    found = finance_client.get(url, {"q": "Nr7"}).content.decode()
+    assert "Dana Nr7<" in found and "Dana Nr8<" not in found
+    total_cents = sum((20 + i) * 100 for i in range(609))
+    asked = finance_client.post(url, {"all": "1"}).content.decode()
+    assert f"Issue 609 receipts totalling CA${total_cents / 100:,.2f}?" in asked
+    assert not Receipt.objects.exists()
+    stale = finance_client.post(url, {"all": "1", "confirm": f"608:{total_cents}"})
+    assert "The list changed since you asked" in stale.content.decode()
+    assert not Receipt.objects.exists()
+    done = finance_client.post(url, {"all": "1", "confirm": f"609:{total_cents}"}, follow=True)
+    assert "609 receipts issued: CA" in done.content.decode()
+    assert Receipt.objects.count() == 609
+    one = posted_gift(donor=DonorFactory(address_line1=""), amount=5_000, currency="CAD",
+                      on=timezone.localdate())  # fmt: skip  # waits: no address
+    one.donor.address_line1 = "3 Rue C"
+    one.donor.save()
+    said = finance_client.post(url, {"gift": one.pk}, follow=True).content.decode()
+    assert "1 receipt issued: CA" in said and "1 receipts" not in said

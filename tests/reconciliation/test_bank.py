@@ -220,7 +220,7 @@ def test_a_line_is_split_and_each_part_matched_on_its_own(account, finance_clien
     assert bank_auto_match(account=account) == 0  # no single payout or batch is 423.45
     page = finance_client.post(reverse("bank_lines"), {"split": line.pk, "parts": "300.00 100.00"},
                                follow=True)  # fmt: skip
-    assert "add up to 42345" in page.content.decode()  # refused: 400.00 is not 423.45
+    assert "add up to $423.45" in page.content.decode()  # refused: 400.00 is not 423.45
     finance_client.post(reverse("bank_lines"), {"split": line.pk, "parts": "300.00 123.45"})
     line.refresh_from_db()
     assert line.is_split and sorted(p.amount for p in line.parts.all()) == [12_345, 30_000]

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from accounts.models import User
@@ -45,7 +46,11 @@ class Command(BaseCommand):
             "postcode · {possible_duplicates} possible duplicates".format(**summary)
         )
         if not report.ok:
-            raise CommandError(f"{report.error_count} bad rows: nothing was imported.")
+            bad = len(report.error_lines)
+            rows = ngettext("%(n)d row has", "%(n)d rows have", bad) % {"n": bad}
+            raise CommandError(
+                f"{rows} problems ({report.error_count} in all): nothing was imported."
+            )
         if dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was imported."))
         else:

@@ -1,0 +1,34 @@
+"""The organisation's name, logo and colour, for every page and e-mail (from its record,
+receipts.Organisation, which finance edits in the admin)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    colour: str
+    logo_url: str
+
+
+def current_brand() -> Brand:
+    from receipts.models import Organisation
+
+    org = Organisation.objects.filter(pk=1).first() or Organisation()
+    logo = reverse("organisation_logo") if org.logo else ""
+    return Brand(name=org.name, colour=org.brand_colour, logo_url=logo)
+
+
+def brand(request) -> dict:
+    """Context processor: `brand`, read once per page and only if the page uses it, and the
+    staff menu for staff."""
+    from backoffice.menu import staff_menu
+
+    user = getattr(request, "user", None)
+    menu = SimpleLazyObject(lambda: staff_menu(user) if user and user.is_staff else [])
+    return {"brand": SimpleLazyObject(current_brand), "staff_menu": menu}

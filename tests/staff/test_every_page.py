@@ -1,0 +1,128 @@
+"""Every staff page, walked as finance and as fundraising staff would: each admin list, add
+and change page (one object of each model), then every page a link leads to from there.
+No page fails or forbids what its own menu offered, none says "minor units", and no amount
+the books hold is shown as a bare integer."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.db import models
+from django.test import RequestFactory
+from django.urls import Resolver404, resolve, reverse
+
+from accounts.models import User
+from tests.conftest import login_with_second_factor
+
+OUR_APPS = {"donors", "payments", "receipts", "sponsorships", "reconciliation", "impact",
+            "ledger", "accounts"}  # fmt: skip
+NOT_MONEY = {("ledger", "entry", "source_id"), ("ledger", "monthbalance", "fund_key")}
+# Links a walk must not follow: they sign out, download files or change something.
+SKIP = re.compile(r"logout|/delete/|\.(pdf|csv|xlsx|zip|xml|iif)$|/download|/export|/media/|"
+                  r"/static/|/api/|/stripe/webhook|/jsi18n/|\?_popup|/history/\d")  # fmt: skip
+HREF = re.compile(r'href="([^"#]+)"')
+BARE_NUMBER = re.compile(r">\s*(\d[\d,]{2,})\s*<")
+PER_ROUTE = 2
+MAX_PAGES = 400
+
+
+def _money_values() -> set[int]:
+    """Every amount the world holds, from 10.00 up (smaller ones collide with counts)."""
+    values: set[int] = set()
+    for model in apps.get_models():
+        if model._meta.app_label not in OUR_APPS:
+            continue
+        for field in model._meta.concrete_fields:
+            key = (model._meta.app_label, model._meta.model_name, field.name)
+            if isinstance(field, models.BigIntegerField) and key not in NOT_MONEY:
+                found = model._default_manager.values_list(field.name, flat=True).distinct()
+                values |= {abs(v) for v in found if v is not None and abs(v) >= 1000}
+    from ledger.models import Account
+
+    codes = {int(c) for c in Account.objects.values_list("code", flat=True) if c.isdigit()}
+    return values - set(range(1990, 2101)) - codes  # years and account codes are not amounts
+
+
+def _admin_pages(user) -> list[str]:
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    pages = []
+    for model, model_admin in admin.site._registry.items():
+        if not model_admin.has_view_or_change_permission(request):
+            continue
+        info = (model._meta.app_label, model._meta.model_name)
+        pages.append(reverse("admin:{}_{}_changelist".format(*info)))
+        if model_admin.has_add_permission(request):
+            pages.append(reverse("admin:{}_{}_add".format(*info)))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            pages.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
+    return pages
+
+
+def _route(path: str) -> str:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return path
+    return match.view_name or match.route
+
+
+def _walk(client, start: list[str]) -> tuple[dict[str, str], int]:
+    amounts = _money_values()
+    problems: dict[str, str] = {}
+    seen: set[str] = set()
+    per_route: Counter = Counter()
+    came_from: dict[str, str] = {}
+    queue = list(dict.fromkeys(start))
+    visited = 0
+    while queue and visited < MAX_PAGES:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        visited += 1
+        answer = client.get(url)
+        if answer.status_code in (301, 302):
+            target = answer["Location"]
+            if "/accounts/login" in target:
+                problems[url] = f"sent to sign in ({target})"
+            continue
+        if answer.status_code != 200:
+            problems[url] = f"answered {answer.status_code} (linked from {came_from.get(url)})"
+            continue
+        if not answer.get("Content-Type", "").startswith("text/html"):
+            continue
+        html = answer.content.decode()
+        if "minor unit" in html.lower():
+            problems[url] = "says 'minor units'"
+        bare = [n for n in BARE_NUMBER.findall(html) if int(n.replace(",", "")) in amounts]
+        if bare:
+            problems[url] = f"amounts as bare integers: {sorted(set(bare))[:5]}"
+        for href in HREF.findall(html):
+            link = urljoin(url, href.replace("&amp;", "&"))
+            parts = urlsplit(link)
+            if parts.netloc not in ("", "testserver") or SKIP.search(link):
+                continue
+            link = parts.path + (f"?{parts.query}" if parts.query else "")
+            route = _route(parts.path)
+            if link not in seen and per_route[route] < PER_ROUTE:
+                per_route[route] += 1
+                came_from.setdefault(link, url)
+                queue.append(link)
+    return problems, visited
+
+
+@pytest.mark.parametrize("email", ["finance@example.org", "fundraising@example.org"])
+def test_every_staff_page_opens_and_shows_money_as_money(world, client, email):
+    user = User.objects.get(email=email)
+    login_with_second_factor(client, user)
+    pages = ["/"] + _admin_pages(user)
+    problems, visited = _walk(client, pages)
+    assert visited > 150, visited  # the walk really went through the back office
+    assert not problems, "\n".join(f"{url}: {said}" for url, said in sorted(problems.items()))
