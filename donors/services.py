@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from backoffice.audit import changed_by
 from backoffice.money import format_money
@@ -233,7 +234,8 @@ def batch_close(*, batch: GiftBatch, by) -> GiftBatch:
     count, total = batch_entered(batch)
     problems = []
     if count != batch.expected_count:
-        problems.append(f"{count} gifts entered, the slip says {batch.expected_count}")
+        entered = ngettext("%(n)d gift entered", "%(n)d gifts entered", count) % {"n": count}
+        problems.append(f"{entered}, the slip says {batch.expected_count}")
     if total != batch.expected_total:
         difference = format_money(abs(batch.expected_total - total), batch.currency)
         problems.append(

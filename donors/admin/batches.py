@@ -84,7 +84,21 @@ class BatchGiftInline(admin.TabularInline):
     verbose_name_plural = "gifts on the slip (new lines are added; void a mistaken gift)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("donor", "campaign")
+        return (
+            super().get_queryset(request)
+            .select_related("donor", "campaign")
+            .prefetch_related("allocations__fund")
+        )  # fmt: skip
+
+    # Entered gifts are shown read-only under the same column names as the new lines' form
+    # fields: these say what those columns hold for a gift already recorded.
+    @admin.display(description="Amount")
+    def amount_text(self, gift):
+        return gift.amount_display
+
+    @admin.display(description="Fund")
+    def fund(self, gift):
+        return ", ".join(a.fund.code for a in gift.allocations.all()) or "—"
 
     def has_change_permission(self, request, obj=None):
         return False  # entered gifts are shown, not edited here
@@ -92,17 +106,11 @@ class BatchGiftInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return obj is not None and obj.status == GiftBatch.Status.OPEN
 
-    def get_readonly_fields(self, request, obj=None):
-        return ["amount_display"]
-
     def get_fields(self, request, obj=None):
         if self.has_add_permission(request, obj):
             return self.fields
-        return ["donor", "amount_display", "received_on", "method", "external_reference"]
-
-    @admin.display(description="Amount")
-    def amount_display(self, gift):
-        return gift.amount_display
+        return ["donor", "amount_text", "fund", "received_on", "method", "external_reference",
+                "status"]  # fmt: skip
 
 
 @admin.register(GiftBatch)
@@ -139,23 +147,15 @@ class GiftBatchAdmin(admin.ModelAdmin):
         ]
         return fields if obj is None else fields + ["status", "entered", "close_link"]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status == GiftBatch.Status.CLOSED:
-            return [
-                *self.readonly_fields,
-                "reference",
-                "deposited_on",
-                "method",
-                "currency",
-                "expected_count",
-                "note",
-            ]
-        return self.readonly_fields
+    def has_change_permission(self, request, obj=None):
+        # A closed batch is read, never changed: its gifts are posted and its slip is final.
+        if obj is not None and obj.status != GiftBatch.Status.OPEN:
+            return False
+        return super().has_change_permission(request, obj)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None and obj.status == GiftBatch.Status.CLOSED:
-            kwargs["fields"] = []
-        return super().get_form(request, obj, change, **kwargs)
+    @admin.display(description="Total on the deposit slip")
+    def expected_total_text(self, batch):
+        return format_money(batch.expected_total, batch.currency)
 
     @admin.display(description="Slip")
     def expected(self, batch):

@@ -27,7 +27,7 @@ def test_a_batch_closes_only_when_count_and_total_match_the_slip(finance_user):
     assert first.status == Gift.Status.PENDING  # waits for the batch
     with pytest.raises(ValidationError) as caught:
         batch_close(batch=batch, by=finance_user)
-    assert "1 gifts entered, the slip says 2" in str(caught.value)
+    assert "1 gift entered, the slip says 2" in str(caught.value)
     _cheque(batch, 4000, finance_user)
     with pytest.raises(ValidationError, match=r"differs from the slip's \$150.00 by \$10.00"):
         batch_close(batch=batch, by=finance_user)
@@ -67,3 +67,23 @@ def test_merging_moves_everything_and_keeps_the_history(fundraising_user):
         donor_merge(keep=keep, merge=merge, by=fundraising_user)
     with pytest.raises(ValidationError, match="merged"):
         posted_gift(donor=merge)
+
+
+def test_the_batch_page_shows_entered_gifts_and_a_closed_batch_cannot_change(
+    finance_user, finance_client
+):
+    from django.urls import reverse
+
+    batch = _batch(finance_user, count=1, total=10000)
+    gift = _cheque(batch, 10000, finance_user)
+    url = reverse("admin:donors_giftbatch_change", args=[batch.pk])
+    page = finance_client.get(url).content.decode()
+    row = page.split("Gifts on the slip")[1]
+    fund = gift.allocations.get().fund.code
+    assert "$100.00" in row and f">{fund}<" in row.replace(" ", "") and ">None<" not in row
+    batch_close(batch=batch, by=finance_user)
+    page = finance_client.get(url).content.decode()
+    assert 'name="_save"' not in page and "$100.00" in page  # read, not changed
+    answer = finance_client.post(url, {"reference": "DEP-1", "expected_total_text": "1.00"})
+    batch.refresh_from_db()
+    assert answer.status_code == 403 and batch.expected_total == 10000
