@@ -41,3 +41,5 @@ urlpatterns = [
     path("", include("impact.urls")),
     path("api/impact/v1/", impact_api.urlpatterns()),
 ]
+
+handler500 = "backoffice.views.server_error"

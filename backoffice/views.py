@@ -62,3 +62,29 @@ def organisation_logo(request):
     response = FileResponse(org.logo.open("rb"))
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def server_error(request):
+    """The 500 page: the organisation's name if the database answers, and a reference that
+    the log carries beside the error, so a person can report it and staff can find it."""
+    import logging
+    import secrets
+    import sys
+
+    from django.template import loader
+
+    reference = secrets.token_hex(4).upper()
+    logging.getLogger("backoffice.errors").error(
+        "Server error %s on %s %s", reference, request.method, request.path,
+        exc_info=sys.exc_info(),
+    )  # fmt: skip
+    context = {"reference": reference}
+    try:
+        from backoffice.branding import current_brand
+
+        brand = current_brand()
+        context |= {"name": brand.name, "colour": brand.colour}
+    except Exception:  # noqa: BLE001 - the database itself may be what failed
+        pass
+    html = loader.get_template("500.html").render(context)
+    return HttpResponse(html, status=500)

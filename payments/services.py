@@ -21,7 +21,7 @@ from payments.handlers import HANDLERS, WaitForPayment, mirror_refund, settle_gi
 from payments.models import Donation, Payment, RefundRequest, StripeCustomer, StripeEvent
 from payments.queue import drain_started, schedule_drain
 from payments.source import StripeReadNeeded, StripeSource
-from payments.stripe_api import as_dict, stripe_client
+from payments.stripe_api import as_dict, failure_sentence, stripe_client
 
 log = logging.getLogger(__name__)
 
@@ -291,9 +291,9 @@ def refund_send(*, request: RefundRequest) -> RefundRequest:
             )
         )
     except stripe.StripeError as exc:
-        request.error = (getattr(exc, "user_message", None) or str(exc))[:300]
+        request.error = failure_sentence(exc, doing="refunding")[:300]
         request.save(update_fields=["error"])
-        raise PaymentProviderError(f"Stripe did not refund: {request.error}") from exc
+        raise PaymentProviderError(request.error) from exc
     with transaction.atomic():
         request.refund_id, request.error = refund["id"], ""
         request.save(update_fields=["refund_id", "error"])

@@ -59,3 +59,27 @@ def object_id(value: Any) -> str:
     if isinstance(value, dict):
         return value.get("id") or ""
     return value or ""
+
+
+def failure_sentence(exc: stripe.StripeError, *, doing: str) -> str:
+    """One sentence for a person about a Stripe call that failed, with a reference that the
+    log carries too, beside the whole error (which a person need not read)."""
+    import logging
+    import secrets
+
+    reference = secrets.token_hex(4).upper()
+    logging.getLogger("payments.stripe").warning(
+        "Stripe failure %s while %s: %r", reference, doing, exc
+    )
+    if isinstance(exc, stripe.APIConnectionError):
+        reason = "Stripe could not be reached"
+    elif isinstance(exc, stripe.RateLimitError):
+        reason = "Stripe asked us to slow down"
+    elif isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
+        reason = "Stripe did not accept the organisation's key"
+    else:
+        said = getattr(exc, "user_message", None) or getattr(exc, "error", None)
+        said = getattr(said, "message", said) or "it gave no reason"
+        reason = f"Stripe refused: {str(said).strip().rstrip('.')}"
+    return (f"{reason} while {doing}, so nothing changed. Try again in a few minutes; if it "
+            f"persists, give your administrator the reference {reference}.")  # fmt: skip

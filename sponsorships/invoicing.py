@@ -15,7 +15,13 @@ from django.utils import timezone
 from backoffice.money import money_label
 from backoffice.permissions import require_permission
 from payments.services import PaymentProviderError
-from payments.stripe_api import as_dict, object_id, stripe_client, stripe_configured
+from payments.stripe_api import (
+    as_dict,
+    failure_sentence,
+    object_id,
+    stripe_client,
+    stripe_configured,
+)
 from sponsorships.models import Instalment, Sponsor, SponsorPayment
 from sponsorships.services import payment_record
 
@@ -83,8 +89,7 @@ def instalment_invoice_stripe(
             invoice["id"], options={"idempotency_key": f"{key}-finalize"}
         ))  # fmt: skip
     except stripe.StripeError as exc:
-        message = getattr(exc, "user_message", None) or str(exc)
-        raise PaymentProviderError(f"Stripe did not make the invoice: {message}") from exc
+        raise PaymentProviderError(failure_sentence(exc, doing="making the invoice")) from exc
     Instalment.objects.filter(pk=instalment.pk).update(
         stripe_invoice_id=invoice["id"], invoice_status=invoice.get("status") or "open",
         hosted_invoice_url=invoice.get("hosted_invoice_url") or "",

@@ -97,9 +97,29 @@ def test_stripe_refusing_a_refund_is_shown_and_nothing_changes(
     fake_stripe.fail_next = [500, 500, 500]
     url = reverse("admin:payments_payment_refund", args=[payment.pk])
     answer = finance_client.post(url, {"amount": "10", "reason": "Asked"})
-    assert "Stripe did not refund" in answer.content.decode()
+    assert (
+        "Stripe refused" in answer.content.decode() and "while refunding" in answer.content.decode()
+    )
     assert Gift.objects.get().refunded_amount == 0
     assert RefundRequest.objects.get().error  # kept with Stripe's answer, for a retry
+
+
+def test_stripe_unreachable_is_one_sentence_once_with_a_reference_in_the_log(
+    finance_client, campaign, fake_stripe, deliver_all, settings, caplog
+):
+    import re
+
+    payment = _paid(finance_client, campaign, fake_stripe, deliver_all)
+    settings.STRIPE_HTTP_CLIENT, settings.STRIPE_API_BASE = "", "http://127.0.0.1:9"
+    url = reverse("admin:payments_payment_refund", args=[payment.pk])
+    page = finance_client.post(url, {"amount": "10", "reason": "Asked"}).content.decode()
+    said = re.findall(r"Stripe could not be reached while refunding, so nothing changed\. "
+                      r"Try again in a few minutes; if it persists, give your administrator "
+                      r"the reference ([0-9A-F]{8})\.", page)  # fmt: skip
+    assert len(said) == 1, page  # once, whole
+    assert "ConnectionError" not in page and "HTTPConnectionPool" not in page
+    assert f"Stripe failure {said[0]} while refunding" in caplog.text
+    assert Gift.objects.get().refunded_amount == 0
 
 
 def test_fundraising_staff_cannot_refund(fundraising_client, campaign, fake_stripe, deliver_all):
