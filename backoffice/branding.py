@@ -31,4 +31,15 @@ def brand(request) -> dict:
 
     user = getattr(request, "user", None)
     menu = SimpleLazyObject(lambda: staff_menu(user) if user and user.is_staff else [])
-    return {"brand": SimpleLazyObject(current_brand), "staff_menu": menu}
+    return {"brand": SimpleLazyObject(current_brand), "staff_menu": menu,
+            "totals_glossary": TOTALS_GLOSSARY}  # fmt: skip
+
+
+# Each total shown in more than one place has one name and one definition, said the same
+# way wherever it appears (the home page, Sponsorships, reports).
+TOTALS_GLOSSARY = {
+    "gifts_posted": "Gifts posted: posted gifts as designated to each fund or campaign, by the "
+    "day they were received, before refunds; sponsor payments are not gifts.",
+    "received": "gifts to the fund less what was refunded, plus sponsor payments applied to "
+    "agreements restricted to it, by the day the money came.",
+}

@@ -14,39 +14,154 @@ from django.utils.safestring import SafeString, mark_safe
 class Bar:
     label: str  # under the bar (shown for some bars only when there are many)
     value: int | Decimal | None  # None: nothing measured (a gap, not a zero)
-    title: str  # tooltip: the exact figure
+    title: str  # tooltip and table: the exact figure
 
 
-def bar_chart_svg(
-    bars: list[Bar], *, caption: str, width: int = 720, height: int = 180
-) -> SafeString:
-    """A bar chart with a labelled maximum; `title` of each bar gives its exact figure."""
-    left, bottom, top = 8, 22, 16
-    plot_h = height - bottom - top
-    peak = max((b.value for b in bars if b.value is not None), default=0) or 1
-    step = (width - left * 2) / max(len(bars), 1)
-    label_every = max(1, len(bars) // 12)
-    parts = [
+# An estimate of a label's width in the SVG's units (10-unit sans-serif text), enough to
+# keep x-axis labels apart without measuring fonts on the server.
+_CHAR_W = 6.2
+
+
+def compact_number(value) -> str:
+    """12345 -> '12K': short labels for an axis."""
+    from babel.numbers import format_compact_decimal
+
+    return format_compact_decimal(value, locale=_locale(), fraction_digits=1)
+
+
+def compact_money(currency: str):
+    """Axis labels for amounts stored in minor units: 1234500 USD -> '$12K'."""
+    from babel.numbers import format_compact_currency
+
+    from backoffice.money import to_major
+
+    def label(minor) -> str:
+        return format_compact_currency(to_major(int(minor), currency), currency,
+                                       locale=_locale(), fraction_digits=1)  # fmt: skip
+
+    return label
+
+
+def _locale() -> str:
+    from django.utils import translation
+
+    return translation.to_locale(translation.get_language() or "en")
+
+
+def nice_ticks(low, high, count: int = 4) -> list:
+    """Round values (1, 2, 2.5 or 5 times a power of ten) from at or below `low` to at or
+    above `high`, about `count` steps apart."""
+    import math
+
+    low, high = float(low), float(high)
+    if high <= low:
+        high = low + 1
+    raw = (high - low) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(low / step)
+    ticks = [first * step]
+    while ticks[-1] < high:
+        ticks.append((first + len(ticks)) * step)  # multiples, not sums: no drift
+    return [int(t) if float(t).is_integer() else round(t, 10) for t in ticks]
+
+
+def x_labels(labels: list[str], positions: list[float], *, width: float) -> list[tuple]:
+    """Which labels to write under the axis and where (index, x, anchor): every n-th, so
+    that none overlaps the next, and the last one inside the picture."""
+    if not labels:
+        return []
+    widest = max(len(label) for label in labels) * _CHAR_W + 8
+    step = (positions[-1] - positions[0]) / max(len(labels) - 1, 1) if len(labels) > 1 else 1
+    every = max(1, -(-int(widest) // max(int(step), 1)))
+    chosen, last_end = [], float("-inf")
+    for i in range(0, len(labels), every):
+        x, w = positions[i], len(labels[i]) * _CHAR_W
+        anchor, start = "middle", x - w / 2
+        if start < 0:  # under the y-axis labels is fine; past the picture's edge is not
+            x, anchor, start = 0, "start", 0
+        elif start + w > width:
+            x, anchor, start = width - 2, "end", width - 2 - w
+        if start < last_end + 4:
+            continue  # pulled inside the picture, it would touch its neighbour: left out
+        chosen.append((i, round(x, 1), anchor))
+        last_end = start + w
+    return chosen
+
+
+def _svg_open(width: int, height: int, caption: str) -> list[str]:
+    return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(caption)}" class="chart" '
         'font-family="Doc Sans, DejaVu Sans, sans-serif">',
         f"<title>{escape(caption)}</title>",
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - left}" y2="{top + plot_h}" '
-        'stroke="#999" stroke-width="1"/>',
+        "<style>rect.v:hover, circle.v:hover { opacity: .7; }</style>",
     ]
-    for i, bar in enumerate(bars):
-        h = round(float(plot_h * (bar.value or 0) / peak), 1)
-        x = round(left + i * step + step * 0.1, 1)
+
+
+def figures_table(caption: str, rows: list[tuple[str, ...]], heads: tuple[str, ...]) -> str:
+    """The numbers a chart draws, as a table under it (folded: a click opens it)."""
+    head = "".join(f"<th{' class=num' if i else ''}>{escape(h)}</th>" for i, h in enumerate(heads))
+    body = "".join(
+        "<tr>" + "".join(f'<td{" class=num" if i else ""}>{escape(c)}</td>'
+                         for i, c in enumerate(row)) + "</tr>"
+        for row in rows
+    )  # fmt: skip
+    return (
+        f'<details class="chart-figures"><summary>The numbers: {escape(caption)}</summary>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
+    )
+
+
+def bar_chart_svg(
+    bars: list[Bar], *, caption: str, width: int = 720, height: int = 180,
+    tick_label=compact_number, table: bool = True, colour: str = "#2f6f8f",
+) -> SafeString:  # fmt: skip
+    """Bars over time with a labelled y-axis and gridlines, x labels that never overlap,
+    each bar's exact figure on hover, and (with `table`) the figures in a table beneath."""
+    known = [b.value for b in bars if b.value is not None]
+    ticks = nice_ticks(min([0, *known]), max([0, *known]) or 1)
+    low, high = ticks[0], ticks[-1]
+    axis_w = max(len(tick_label(t)) for t in ticks) * _CHAR_W + 10
+    left, right, bottom, top = axis_w, 10, 22, 10
+    plot_w, plot_h = width - left - right, height - bottom - top
+    span = float(high - low) or 1.0
+
+    def y(value) -> float:
+        return round(top + plot_h - float(value - low) * plot_h / span, 1)
+
+    step = plot_w / max(len(bars), 1)
+    parts = _svg_open(width, height, caption)
+    for t in ticks:
         parts.append(
-            f'<rect x="{x}" y="{round(top + plot_h - h, 1)}" width="{round(step * 0.8, 1)}" '
-            f'height="{h}" fill="#2f6f8f"><title>{escape(bar.title)}</title></rect>'
+            f'<line x1="{left}" y1="{y(t)}" x2="{width - right}" y2="{y(t)}" '
+            f'stroke="{"#999" if t == 0 else "#e3e8eb"}" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y(t) + 3.5}" font-size="10" fill="#555" '
+            f'text-anchor="end">{escape(tick_label(t))}</text>'
         )
-        if i % label_every == 0:
+    centres = []
+    for i, bar in enumerate(bars):
+        x = left + i * step + step * 0.1
+        centres.append(x + step * 0.4)
+        if bar.value is None:  # a gap, not a zero: nothing drawn, but it still says so
             parts.append(
-                f'<text x="{x}" y="{height - 6}" font-size="10" fill="#555">'
-                f"{escape(bar.label)}</text>"
+                f'<rect x="{round(x, 1)}" y="{top}" width="{round(step * 0.8, 1)}" '
+                f'height="{plot_h}" fill="transparent"><title>{escape(bar.title)}</title></rect>'
             )
+            continue
+        top_y, base = sorted((y(bar.value), y(0)))
+        parts.append(
+            f'<rect class="v" x="{round(x, 1)}" y="{top_y}" width="{round(step * 0.8, 1)}" '
+            f'height="{round(base - top_y, 1)}" fill="{colour}"><title>{escape(bar.title)}'
+            "</title></rect>"
+        )
+    for i, x, anchor in x_labels([b.label for b in bars], centres, width=width):
+        parts.append(f'<text x="{x}" y="{height - 6}" font-size="10" fill="#555" '
+                     f'text-anchor="{anchor}">{escape(bars[i].label)}</text>')  # fmt: skip
     parts.append("</svg>")
+    if table:
+        parts.append(figures_table(caption, [(b.label, b.title.split(": ", 1)[-1])
+                                             for b in bars], ("", "Figure")))  # fmt: skip
     return mark_safe("".join(parts))  # every interpolated text above is escaped
 
 
@@ -87,31 +202,34 @@ class Series:
 
 def line_chart_svg(
     labels: list[str], series: list[Series], *, caption: str, width: int = 720,
-    height: int = 200, figure=str,
+    height: int = 200, figure=str, tick_label=compact_number, table: bool = True,
 ) -> SafeString:  # fmt: skip
-    """Lines over time (balances: they may be negative), a legend naming each, the zero
-    line drawn when it is in view; each point's `title` gives its exact figure."""
-    left, right, bottom, top = 8, 40, 22, 24
-    plot_w, plot_h = width - left - right, height - bottom - top
+    """Lines over time (balances: they may be negative) with a labelled y-axis, a legend
+    naming each, each point's exact figure on hover, and the figures in a table beneath."""
     known = [v for s in series for v in s.values if v is not None]
-    low, high = min([0, *known]), max([0, *known])
-    span = (high - low) or 1
+    ticks = nice_ticks(min([0, *known]), max([0, *known]) or 1)
+    low, high = ticks[0], ticks[-1]
+    axis_w = max(len(tick_label(t)) for t in ticks) * _CHAR_W + 10
+    left, right, bottom, top = axis_w, 16, 22, 24
+    plot_w, plot_h = width - left - right, height - bottom - top
+    span = float(high - low) or 1.0
     step = plot_w / max(len(labels) - 1, 1)
 
     def y(value) -> float:
-        return round(top + plot_h - float((value - low) * plot_h / span), 1)
+        return round(top + plot_h - float(value - low) * plot_h / span, 1)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(caption)}" class="chart" '
-        'font-family="Doc Sans, DejaVu Sans, sans-serif">',
-        f"<title>{escape(caption)}</title>",
-        f'<line x1="{left}" y1="{y(0)}" x2="{width - right}" y2="{y(0)}" stroke="#bbb"/>',
-    ]
+    parts = _svg_open(width, height, caption)
+    for t in ticks:
+        parts.append(
+            f'<line x1="{left}" y1="{y(t)}" x2="{width - right}" y2="{y(t)}" '
+            f'stroke="{"#999" if t == 0 else "#e3e8eb"}" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y(t) + 3.5}" font-size="10" fill="#555" '
+            f'text-anchor="end">{escape(tick_label(t))}</text>'
+        )
+    xs = [round(left + i * step, 1) for i in range(len(labels))]
     for n, s in enumerate(series):
         dash = ' stroke-dasharray="6 4"' if s.dashed else ""
-        points = [(round(left + i * step, 1), y(v)) for i, v in enumerate(s.values)
-                  if v is not None]  # fmt: skip
+        points = [(xs[i], y(v)) for i, v in enumerate(s.values) if v is not None]
         if points:
             path = " ".join(f"{x},{py}" for x, py in points)
             parts.append(f'<polyline points="{path}" fill="none" stroke="{s.colour}" '
@@ -119,17 +237,18 @@ def line_chart_svg(
         for i, v in enumerate(s.values):
             if v is not None:
                 parts.append(
-                    f'<circle cx="{round(left + i * step, 1)}" cy="{y(v)}" r="3" '
-                    f'fill="{s.colour}"><title>{escape(f"{s.name}, {labels[i]}: {figure(v)}")}'
-                    "</title></circle>"
+                    f'<circle class="v" cx="{xs[i]}" cy="{y(v)}" r="3.5" fill="{s.colour}">'
+                    f"<title>{escape(f'{s.name}, {labels[i]}: {figure(v)}')}</title></circle>"
                 )
         parts.append(f'<rect x="{left + n * 220}" y="4" width="14" height="4" '
                      f'fill="{s.colour}"/><text x="{left + 18 + n * 220}" y="10" '
                      f'font-size="11" fill="#333">{escape(s.name)}</text>')  # fmt: skip
-    every = max(1, len(labels) // 12)
-    for i, label in enumerate(labels):
-        if i % every == 0:
-            parts.append(f'<text x="{round(left + i * step, 1)}" y="{height - 6}" '
-                         f'font-size="10" fill="#555">{escape(label)}</text>')  # fmt: skip
+    for i, x, anchor in x_labels(labels, xs, width=width):
+        parts.append(f'<text x="{x}" y="{height - 6}" font-size="10" fill="#555" '
+                     f'text-anchor="{anchor}">{escape(labels[i])}</text>')  # fmt: skip
     parts.append("</svg>")
+    if table:
+        rows = [(label, *("—" if s.values[i] is None else figure(s.values[i]) for s in series))
+                for i, label in enumerate(labels)]  # fmt: skip
+        parts.append(figures_table(caption, rows, ("", *(s.name for s in series))))
     return mark_safe("".join(parts))  # every interpolated text above is escaped

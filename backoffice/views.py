@@ -3,7 +3,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from backoffice.charts import Bar, bar_chart_svg
+from backoffice.charts import Bar, bar_chart_svg, compact_money
 from backoffice.money import format_money
 from donors.models import Campaign
 from donors.selectors import staff_home
@@ -29,6 +29,7 @@ def home(request):
                     for month, amount in series
                 ],
                 caption=f"Posted gifts per month in {currency}, last {len(series)} months",
+                tick_label=compact_money(currency),
             ),
         )
         for currency, series in data.monthly.items()

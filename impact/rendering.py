@@ -42,7 +42,9 @@ def _outcome_view(outcome: dict) -> dict:
             {"name": s["subject"], "text": quantity_text(s["value"], outcome["unit"])}
             for s in outcome["by_subject"]
         ],  # fmt: skip
-        "chart": bar_chart_svg(bars, caption=f"{outcome['name']} by quarter", height=160),
+        "chart": bar_chart_svg(
+            bars, caption=f"{outcome['name']} by quarter", height=160, table=False
+        ),  # the report lists the figures itself
         "trend_text": [(p["label"], quantity_text(p["value"])) for p in outcome["trend"]],
     }
 

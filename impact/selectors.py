@@ -35,5 +35,5 @@ def metric_trends(*, today: dt.date | None = None) -> list[dict]:
             text = quantity_text(None if value is None else str(value), metric.unit)
             bars.append(Bar(label=label, value=value, title=f"{label}: {text}"))
         trends.append({"metric": metric, "chart": bar_chart_svg(
-            bars, caption=f"{metric.name} by quarter", width=360, height=90)})  # fmt: skip
+            bars, caption=f"{metric.name} by quarter", width=360, height=110)})  # fmt: skip
     return trends

@@ -44,7 +44,7 @@ def bank_balance_charts(*, months: int = 12) -> list[dict]:
     from django.db.models.functions import TruncMonth
     from django.utils import timezone
 
-    from backoffice.charts import Series, line_chart_svg
+    from backoffice.charts import Series, compact_money, line_chart_svg
     from backoffice.money import money_label
     from ledger.models import MonthBalance
     from ledger.rules import role
@@ -86,5 +86,6 @@ def bank_balance_charts(*, months: int = 12) -> list[dict]:
              Series("On the statements", "#c0772b", statement, dashed=True)],
             caption=f"{account}: balance at each month's end, books against statements",
             figure=lambda v, c=account.currency: money_label(v, c),
+            tick_label=compact_money(account.currency),
         )})  # fmt: skip
     return charts

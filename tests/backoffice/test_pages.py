@@ -62,7 +62,7 @@ def test_the_staff_home_shows_totals_by_fund_and_campaign_and_a_chart(admin_clie
     assert "€70.00" in page
     assert "Music award" in page and "Prize" in page
     assert "<svg" in page and "Posted gifts per month in USD" in page
-    by_fund = page.split("By fund")[1].split("By campaign")[0]
+    by_fund = page.split("Gifts posted by fund")[1].split("Gifts posted by campaign")[0]
     assert "$999.99" not in by_fund  # last year's gift is not in this year
 
 
@@ -221,3 +221,13 @@ def test_a_posted_gift_can_take_a_note_but_not_a_new_amount(admin_client_mfa):
     assert response.status_code == 302, response.context["adminform"].form.errors
     gift.refresh_from_db()
     assert (gift.notes, gift.amount) == ("Thanked by phone", 2500)
+
+
+def test_the_home_page_and_sponsorships_name_their_totals_the_same_way(admin_client_mfa):
+    from backoffice.branding import TOTALS_GLOSSARY
+
+    home = admin_client_mfa.get("/").content.decode()
+    funds = admin_client_mfa.get(reverse("sponsorships_overview")).content.decode()
+    for page in (home, funds):  # each total's definition, word for word, on both pages
+        assert TOTALS_GLOSSARY["gifts_posted"].replace("'", "&#x27;") in page
+        assert TOTALS_GLOSSARY["received"] in page
