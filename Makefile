@@ -12,23 +12,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev,postgres,redis]"
 	touch $(STAMP)
 
-## make demo: install, build a fresh demo database, run the web server and a task worker.
+# The demo's port; links and QR codes in its e-mails and PDFs point there (SITE_URL).
+PORT ?= 8000
+DEMO_ENV := DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT)
+
+## make demo [PORT=8123]: install, build a fresh demo database, run the web server and a task worker.
 demo: $(STAMP)
 	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
-	DEBUG=1 $(BIN)/python manage.py migrate --verbosity 0
-	DEBUG=1 $(BIN)/python manage.py seed_demo
-	DEBUG=1 $(BIN)/python manage.py seed_receipts_demo
-	DEBUG=1 $(BIN)/python manage.py seed_sponsorships_demo
-	DEBUG=1 $(BIN)/python manage.py seed_impact_demo
-	DEBUG=1 $(BIN)/python manage.py seed_books_demo
-	@echo "Starting the task worker and the web server on http://127.0.0.1:8000/ (Ctrl-C stops both)"
-	DEBUG=1 $(BIN)/python manage.py db_worker & worker=$$!; \
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --verbosity 0
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py seed_receipts_demo
+	$(DEMO_ENV) $(BIN)/python manage.py seed_sponsorships_demo
+	$(DEMO_ENV) $(BIN)/python manage.py seed_impact_demo
+	$(DEMO_ENV) $(BIN)/python manage.py seed_books_demo
+	@echo "Starting the task worker and the web server on http://127.0.0.1:$(PORT)/ (Ctrl-C stops both)"
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## make simulate: while `make demo` runs, play a signed Stripe story into its webhook endpoint.
 simulate: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py stripe_simulate
+	$(DEMO_ENV) $(BIN)/python manage.py stripe_simulate
 
 ## make demo-code: the current second-factor code of the demo staff accounts.
 demo-code: $(STAMP)

@@ -6,3 +6,20 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts are made by staff (staff, sponsor invitations) or from donor records;
         # nobody signs themselves up.
         return False
+
+    def get_from_email(self) -> str:
+        from backoffice.branding import sender
+
+        return sender()
+
+    def format_email_subject(self, subject: str) -> str:
+        from backoffice.branding import current_brand
+
+        return f"[{current_brand().name}] {subject}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # allauth's messages greet from "the site", which without django.contrib.sites is
+        # the host the request came to ("Hello from 127.0.0.1:8101!"): the organisation.
+        from backoffice.branding import current_site
+
+        super().send_mail(template_prefix, email, {**context, "current_site": current_site()})

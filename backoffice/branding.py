@@ -43,3 +43,30 @@ TOTALS_GLOSSARY = {
     "received": "gifts to the fund less what was refunded, plus sponsor payments applied to "
     "agreements restricted to it, by the day the money came.",
 }
+
+
+def sender() -> str:
+    """The From of every e-mail: DEFAULT_FROM_EMAIL as set, or, when it is a bare address,
+    that address under the organisation's name ("Humans Against Trafficking <office@…>")."""
+    from email.utils import formataddr, parseaddr
+
+    from django.conf import settings
+
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return settings.DEFAULT_FROM_EMAIL if name else formataddr((current_brand().name, address))
+
+
+@dataclass(frozen=True)
+class Site:
+    """What allauth's e-mails call the site: the organisation, at SITE_URL."""
+
+    name: str
+    domain: str
+
+
+def current_site() -> Site:
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    return Site(name=current_brand().name, domain=urlsplit(settings.SITE_URL).netloc)

@@ -191,7 +191,11 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821 (just set)
     # The same, able to send to internationalised addresses (SMTPUTF8).
     EMAIL_BACKEND = "backoffice.email_addresses.SMTPEmailBackend"
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Back office <office@localhost>")
+elif EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821
+    EMAIL_BACKEND = "backoffice.email_addresses.ConsoleEmailBackend"  # attachments named
+# A bare address goes out under the organisation's name (backoffice.branding.sender); a
+# "Name <address>" is used as it is.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="office@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Stripe (used from the Stripe issue on) -------------------------------------------
@@ -224,7 +228,8 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
-# The public address of this site, printed on receipts (their verification link).
+# The public address of this site: every link and QR code in an e-mail or a PDF starts
+# with it (receipts' verification link, portal links). `make demo PORT=8123` sets it.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # The organisation's home currency: totals are shown per currency, this one first.

@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from backoffice.branding import sender
 from backoffice.documents import store_pdfs_once
 from backoffice.permissions import require_permission
 from donors.models import Gift
@@ -271,7 +272,11 @@ def _send(receipt: Receipt, *, connection) -> Receipt:
         subject = render_to_string("receipts/email/subject.txt", context).strip()
         body = render_to_string("receipts/email/body.txt", context)
     message = EmailMessage(
-        subject=subject, body=body, to=[receipt.donor_email], connection=connection
+        subject=subject,
+        body=body,
+        to=[receipt.donor_email],
+        connection=connection,
+        from_email=sender(),
     )
     receipt.pdf.open("rb")
     try:

@@ -50,7 +50,7 @@ def verify(request, code: str):
     unvalued = has_unvalued_property(receipt, lines=lines)
     return render(request, "receipts/verify.html", {
         "receipt": receipt, "initials": _initials(receipt.donor_name), "replacement": replacement,
-        "eligible": eligible, "unvalued_property": unvalued,
+        "eligible": eligible, "unvalued_property": unvalued, "issuer": Organisation.current(),
     })  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from backoffice.branding import sender
 from backoffice.documents import store_pdf_once
 from sponsorships.models import (
     AcknowledgementLetter,
@@ -128,6 +129,7 @@ def letter_deliver(*, letter: AcknowledgementLetter) -> AcknowledgementLetter:
         subject=f"Acknowledgement of your payment ({letter.letter_number})",
         body=render_to_string("sponsorships/email/letter_body.txt", {"letter": letter}),
         to=sorted(to),
+        from_email=sender(),
     )
     letter.pdf.open("rb")
     try:

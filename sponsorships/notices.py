@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.addresses import account_given_address
+from backoffice.branding import sender
 from backoffice.permissions import require_permission
 from sponsorships.models import Instalment, SponsorContact
 
@@ -63,7 +64,7 @@ def instalment_send_reminder(*, instalment: Instalment, by, force: bool = False)
     }  # fmt: skip
     subject = render_to_string("sponsorships/email/reminder_subject.txt", context).strip()
     body = render_to_string("sponsorships/email/reminder_body.txt", context)
-    EmailMessage(subject=subject, body=body, to=sorted(set(to))).send()
+    EmailMessage(subject=subject, body=body, to=sorted(set(to)), from_email=sender()).send()
     Instalment.objects.filter(pk=instalment.pk).update(reminded_at=timezone.now())
     return True
 
@@ -89,6 +90,8 @@ def contact_invite(*, contact: SponsorContact, by) -> SponsorContact:
     subject = render_to_string("sponsorships/email/invite_subject.txt", context).strip()
     body = render_to_string("sponsorships/email/invite_body.txt", context)
     transaction.on_commit(
-        lambda: EmailMessage(subject=subject, body=body, to=[contact.email]).send()
+        lambda: EmailMessage(
+            subject=subject, body=body, to=[contact.email], from_email=sender()
+        ).send()
     )
     return contact

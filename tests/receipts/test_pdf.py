@@ -253,13 +253,16 @@ def test_the_signature_and_logo_are_checked_images_and_drawn_on_the_receipt(
     assert len(with_images) == without + 2  # the QR code, then the logo and the signature
 
 
-def test_the_qr_code_on_the_receipt_scans_as_its_verification_address(org):
+@pytest.mark.parametrize("site", ["http://127.0.0.1:8000", "http://127.0.0.1:8123"])
+def test_the_qr_code_on_the_receipt_scans_as_its_verification_address(org, settings, site):
+    """On the site's own address: `make demo PORT=8123` sets SITE_URL to port 8123."""
     import pikepdf
     import zxingcpp
     from PIL import Image, ImageOps
 
     from receipts.rendering import verification_url
 
+    settings.SITE_URL = site
     receipt = _ca_receipt(amount=10_000)
     pdf = pikepdf.open(io.BytesIO(receipt_pdf(receipt)))
     ((_, raw),) = pdf.pages[0].get_images().items()
@@ -268,4 +271,4 @@ def test_the_qr_code_on_the_receipt_scans_as_its_verification_address(org):
     size = image.width * 8  # as a phone's camera would see it: large, with a quiet zone
     image = ImageOps.expand(image.resize((size, size), Image.NEAREST), border=40, fill=255)
     (found,) = zxingcpp.read_barcodes(image)
-    assert found.text == verification_url(receipt)
+    assert found.text == verification_url(receipt) and found.text.startswith(f"{site}/receipts/")

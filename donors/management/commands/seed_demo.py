@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         for currency, total in sorted(demo_totals().items()):
             self.stdout.write(f"  posted {currency}: {total}")
-        self.stdout.write("\nSign in at http://127.0.0.1:8000/ as:")
+        self.stdout.write(f"\nSign in at {settings.SITE_URL.rstrip('/')}/ as:")
         for login in logins:
             self.stdout.write(f"  {login.role:<12} {login.email:<26} {login.how}")
         self.stdout.write(

@@ -1,5 +1,6 @@
 """Demo impact data, after seed_demo and seed_sponsorships_demo (make demo runs all three)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -23,5 +24,5 @@ class Command(BaseCommand):
             + done["token"]
             + "\n  try it:      curl -H 'Authorization: Bearer "
             + done["token"]
-            + "' http://127.0.0.1:8000/api/impact/v1/metrics"
+            + f"' {settings.SITE_URL.rstrip('/')}/api/impact/v1/metrics"
         )

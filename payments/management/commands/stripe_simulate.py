@@ -26,7 +26,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--url", default="http://127.0.0.1:8000/stripe/webhook/")
+        parser.add_argument("--url", default=f"{settings.SITE_URL.rstrip('/')}/stripe/webhook/")
         parser.add_argument("--campaign", default="hfma", help="Campaign code for the gifts.")
         parser.add_argument("--secret", default="", help="Webhook secret (default: settings).")
 
