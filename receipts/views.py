@@ -309,4 +309,8 @@ def receipt_preview(request):
             {"gift": gift, "problems": exc.messages},
             status=400,
         )
-    return HttpResponse(html)
+    # The receipt's CSS names its fonts relative to its own folder (as WeasyPrint reads
+    # them); in a browser that folder is the static one.
+    from django.templatetags.static import static
+
+    return HttpResponse(html.replace("<head>", f'<head><base href="{static("receipts/")}">', 1))

@@ -203,6 +203,19 @@ def test_staff_preview_the_receipt_a_gift_would_get_without_issuing_it(org, fina
     text = page.content.decode()
     assert page.status_code == 200 and "Official receipt for income tax purposes" in text
     assert "PREVIEW-2026" in text and "$500.00" in text
+    # Every font and style sheet the page names is found where a browser will ask for it.
+    import re
+    from urllib.parse import urljoin
+
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    base = re.search(r'<base href="([^"]+)">', text)[1]
+    named = re.findall(r'url\("([^"]+)"\)', text)
+    assert any(n.endswith(".ttf") for n in named)
+    for name in named:
+        path = urljoin(base, name).removeprefix("/" + settings.STATIC_URL.strip("/") + "/")
+        assert finders.find(path), name
     from receipts.models import Receipt, ReceiptSeries
 
     assert not Receipt.objects.exists() and not ReceiptSeries.objects.exists()
