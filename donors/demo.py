@@ -388,6 +388,9 @@ def seed_demo(*, today: dt.date, donors: int = 2000, gifts: int = 10000, seed: i
     dana = Donor.objects.filter(email__isnull=False, kind=Donor.Kind.PERSON).order_by("id").first()
     dana.email, dana.user = "donor@example.org", donor_user
     dana.save()
+    # The account carries the donor record's name, so the page greets the person it names.
+    donor_user.first_name, donor_user.last_name = dana.first_name, dana.last_name
+    donor_user.save(update_fields=["first_name", "last_name"])
 
     funds = {f.code: f for f in Fund.objects.all()}
     plan_donors = list(Donor.objects.exclude(email=None).order_by("id")[100:260])

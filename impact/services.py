@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice.branding import sender
+from backoffice.branding import current_brand, sender
 from backoffice.documents import store_pdf_once
 from backoffice.permissions import require_permission
 from donors.models import Gift, GiftAllocation
@@ -164,7 +164,8 @@ def report_deliver(*, version: ReportVersion) -> ReportVersion:
     message = EmailMessage(
         subject=f"Your impact report: {version.title}",
         body=render_to_string("impact/email/published.txt", {
-            "version": version, "portal_url": settings.SITE_URL.rstrip("/") + portal}),
+            "version": version, "portal_url": settings.SITE_URL.rstrip("/") + portal,
+            "brand": current_brand()}),
         to=to, from_email=sender(),
     )  # fmt: skip
     with version.pdf.open("rb") as pdf:

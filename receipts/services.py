@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from backoffice.branding import sender
+from backoffice.branding import current_brand, sender
 from backoffice.documents import store_pdfs_once
 from backoffice.permissions import require_permission
 from donors.models import Gift
@@ -268,7 +268,7 @@ def _send(receipt: Receipt, *, connection) -> Receipt:
     """E-mail the receipt and set its delivery fields (the caller saves them)."""
     language = receipt.language if receipt.language in ("en", "fr") else "en"
     with translation.override(language):
-        context = {"receipt": receipt, "language": language}
+        context = {"receipt": receipt, "language": language, "brand": current_brand()}
         subject = render_to_string("receipts/email/subject.txt", context).strip()
         body = render_to_string("receipts/email/body.txt", context)
     message = EmailMessage(

@@ -27,9 +27,9 @@ def _site(path: str) -> str:
 
 
 def _org_name() -> str:
-    from receipts.models import Organisation
+    from backoffice.branding import current_brand
 
-    return Organisation.current().legal_name or "Our organisation"
+    return current_brand().name
 
 
 def _bank_details() -> str:

@@ -80,6 +80,7 @@ class BatchGiftInline(admin.TabularInline):
     autocomplete_fields = ["donor", "campaign"]
     extra = 3
     can_delete = False
+    show_change_link = True  # a gift's own page: split it across funds, or void it
     verbose_name = "gift on the slip"
     verbose_name_plural = "gifts on the slip (new lines are added; void a mistaken gift)"
 

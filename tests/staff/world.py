@@ -55,13 +55,29 @@ def _records_no_seed_makes() -> None:
     csv = IMPORT_CSV.replace(b"DAY", day.encode())
     run = gift_import_create(data=csv, name="this-month.csv", by=finance)
     gift_import_check(run=run)
-    keep, merge = Donor.objects.filter(merged_into=None).order_by("pk")[:2]
+    keep, merge = Donor.objects.filter(merged_into=None, user=None).order_by("pk")[:2]
     donor_merge(keep=keep, merge=merge, by=User.objects.get(email="fundraising@example.org"))
     payment = Payment.objects.filter(amount_refunded=0, disputed_amount_lost=0).first()
     with contextlib.suppress(PaymentProviderError):  # Stripe unreachable: the request
         refund_request(payment=payment, amount=500, reason="Asked twice", by=finance)
+    _a_receipt_for_the_demo_donor(finance)
     EmailAddress.objects.get_or_create(user=finance, email=finance.email,
                                        defaults={"verified": True, "primary": True})  # fmt: skip
+
+
+def _a_receipt_for_the_demo_donor(finance) -> None:
+    """The small world's demo donor may have given only in euros: give them a receipted
+    dollar gift, as seed_receipts_demo does for the full demo's."""
+    from donors.models import Donor, Fund, Gift
+    from donors.services import gift_record
+    from receipts.services import receipt_issue
+
+    donor = Donor.objects.get(email="donor@example.org")
+    gift = Gift(donor=donor, amount=12_500, currency="USD", received_on=timezone.localdate(),
+                method=Gift.Method.CHEQUE)  # fmt: skip
+    gift = gift_record(gift=gift, split=[(Fund.objects.get(code="GEN"), 12_500)], by=finance)
+    if not gift.receipt_lines.exists():
+        receipt_issue(gifts=[gift], kind="gift", jurisdiction="US", by=finance)
 
 
 IMPORT_CSV = (
