@@ -8,7 +8,10 @@ from impact import api as impact_api
 
 # The admin signs in through allauth, so its second-factor rules apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.index_title = "Records"  # the header names the organisation: admin/base_site.html
+# The header names the organisation and carries the staff menu (admin/base_site.html), so
+# the admin's own title and side bar are not needed.
+admin.site.index_title = "Records"
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", views.home, name="home"),
