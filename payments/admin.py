@@ -32,6 +32,8 @@ class StripeEventAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "type", "status", "outcome_or_error", "attempts", "stripe_id"]
     list_filter = ["status", "type"]
     search_fields = ["=stripe_id", "=object_id"]
+    date_hierarchy = "received_at"
+    show_full_result_count = False  # a busy account has millions: no count of them all
     search_help_text = "Event id or the id of its object (exact)."
     actions = ["retry"]
     readonly_fields = [

@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from backoffice.exports import csv_writer
 from backoffice.money import money_label
+from backoffice.paging import page_of
 from backoffice.params import choice, record_from
 from receipts import rules
 from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun, StatementRunNote
@@ -103,12 +103,13 @@ def statement_runs(request):
         else:
             statement_run_queue(run=run)
             return redirect("statement_run", pk=run.pk)
-    runs = StatementRun.objects.select_related("created_by")[:20]
-    return render(request, "receipts/statement_runs.html", {"form": form, "runs": runs})
+    runs, paging = page_of(request, StatementRun.objects.select_related("created_by"), per_page=20)
+    return render(request, "receipts/statement_runs.html",
+                  {"form": form, "runs": runs, "page": runs, "paging": paging})  # fmt: skip
 
 
 POSTED_PER_PDF = 500  # a PDF to print is made while the page waits: a few seconds at most
-NOTES_SHOWN = 200  # on the run's page; the CSV has them all
+NOTES_PER_PAGE = 50  # on the run's page; the CSV has them all
 
 
 @permission_required("receipts.view_statementrun", raise_exception=True)
@@ -128,10 +129,14 @@ def statement_run(request, pk: int):
     if reason not in StatementRunNote.Reason.values:
         reason = ""
     notes = run.notes.filter(reason=reason) if reason else run.notes.all()
+    if term := (request.GET.get("q") or "").strip()[:100]:
+        notes = notes.filter(donor_name__icontains=term)  # one run's notes: a few thousand
+    page, paging = page_of(request, notes.order_by("donor_name", "pk"), per_page=NOTES_PER_PAGE)
     context = {
         "run": run, "busy": busy and not run.stalled, "to_post": to_post, "parts": parts,
         "deliveries": deliveries,
-        "summary": summary, "reason": reason, "notes": notes[:NOTES_SHOWN],
+        "summary": summary, "reason": reason, "notes": page.object_list, "page": page,
+        "paging": paging, "q": term,
         "notes_total": sum(count for _, count in summary),
         "notes_of": sum(count for why, count in summary if why == reason or not reason),
     }  # fmt: skip
@@ -273,16 +278,14 @@ def waiting_for_receipt(request):
         if issued:
             messages.success(request, _issued_message(issued))
         return redirect(f"{reverse('waiting_for_receipt')}?{request.GET.urlencode()}")
-    page = Paginator(waiting, WAITING_PER_PAGE).get_page(request.GET.get("page"))
+    page, paging = page_of(request, waiting, per_page=WAITING_PER_PAGE)
     for gift in page:
         gift.problems = rules.problems_for(gift, jurisdiction=org.jurisdiction, organisation=org)
         gift.kept_text = money_label(gift.kept, gift.currency)
     org_problems = rules.organisation_problems(org, jurisdiction=org.jurisdiction)
-    paging = request.GET.copy()
-    paging.pop("page", None)
     return render(request, "receipts/waiting.html", {
         "page": page, "gifts": page.object_list, "total": page.paginator.count, "org": org,
-        "org_problems": org_problems, "filters": filters, "paging": paging.urlencode(),
+        "org_problems": org_problems, "filters": filters, "paging": paging,
         "query": request.GET.urlencode(),
     })  # fmt: skip
 

@@ -221,7 +221,10 @@ class GiftBatchAdmin(admin.ModelAdmin):
 @admin.register(GiftImport)
 class GiftImportAdmin(admin.ModelAdmin):
     list_display = ["id", "original_name", "status", "rows_total", "uploaded_by", "created_at"]
-    list_filter = ["status"]
+    list_filter = ["status", "uploaded_by"]
+    search_fields = ["original_name", "=sha256"]
+    search_help_text = "File name (part of it) or its SHA-256."
+    date_hierarchy = "created_at"
     list_select_related = ["uploaded_by"]
     readonly_fields = [f.name for f in GiftImport._meta.fields]
 

@@ -259,7 +259,7 @@ def test_the_run_page_sums_up_its_notes_by_reason_and_gives_them_all_as_csv(
     from receipts import views
     from tests.factories import UserFactory
 
-    monkeypatch.setattr(views, "NOTES_SHOWN", 2)
+    monkeypatch.setattr(views, "NOTES_PER_PAGE", 2)
     people = _gifts(donors=5, each=1)
     for donor in people[:3]:
         donor.email = ""
@@ -274,10 +274,14 @@ def test_the_run_page_sums_up_its_notes_by_reason_and_gives_them_all_as_csv(
     assert "Skipped or to note (4)" in page
     assert 'No e-mail address: goes by post</a></td><td class="num">3<' in page
     assert 'Opted out of e-mail: goes by post</a></td><td class="num">1<' in page
-    assert "the first 2 are listed here" in page
+    assert "Page 1 of 2 · donors 1–2 of 4" in page
+    second = " ".join(finance_client.get(url + "?page=2").content.decode().split())
+    assert "donors 3–4 of 4" in second
     page = " ".join(finance_client.get(url + "?reason=opted_out").content.decode().split())
     assert people[3].display_name in page and people[0].display_name not in page
-    assert "are listed here" not in page
+    assert "Page 1 of" not in page
+    found = finance_client.get(url, {"q": people[1].display_name}).content.decode()
+    assert people[1].display_name in found and people[2].display_name not in found
     answer = finance_client.get(reverse("statement_run_notes_csv", args=[run.pk]))
     rows = list(csv.reader(b"".join(answer.streaming_content).decode().splitlines()))
     assert rows[0] == ["donor", "name", "reason", "reason_text", "detail"]
