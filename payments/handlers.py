@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from backoffice.lookups import one_or_none
+from backoffice.money import money_label
 from donors.models import Donor, Gift, RecurringPlan
 from donors.services import gift_record, gift_set_refunded
 from ledger import services as ledger
@@ -392,7 +393,8 @@ def refund_changed(obj: dict, event: StripeEvent, source: StripeSource) -> str:
     for refund in refunds:
         mirror_refund(payment=payment, refund=refund)
     settle_gift_refunds(payment)
-    return f"gift #{payment.gift_id}: {payment.amount_refunded} refunded in all"
+    refunded = money_label(payment.amount_refunded, payment.currency)
+    return f"gift #{payment.gift_id}: {refunded} refunded in all"
 
 
 def _refunds_in_event(obj: dict, charge: dict) -> list[dict]:

@@ -26,7 +26,10 @@ NOT_MONEY = {("ledger", "entry", "source_id"), ("ledger", "monthbalance", "fund_
 SKIP = re.compile(r"logout|/delete/|\.(pdf|csv|xlsx|zip|xml|iif)$|/download|/export|/media/|"
                   r"/static/|/api/|/stripe/webhook|/jsi18n/|\?_popup|/history/\d")  # fmt: skip
 HREF = re.compile(r'href="([^"#]+)"')
-BARE_NUMBER = re.compile(r">\s*(\d[\d,]{2,})\s*<")
+# An integer alone in a cell, or a figure written into a sentence ("2000 refunded").
+BARE_NUMBER = re.compile(
+    r">\s*(\d[\d,]{2,})\s*<|(?<![\w#$€£.,/-])(\d{4,})(?= (?:refunded|paid|due|owed))"
+)
 PER_ROUTE = 2
 MAX_PAGES = 400
 
@@ -42,10 +45,8 @@ def _money_values() -> set[int]:
             if isinstance(field, models.BigIntegerField) and key not in NOT_MONEY:
                 found = model._default_manager.values_list(field.name, flat=True).distinct()
                 values |= {abs(v) for v in found if v is not None and abs(v) >= 1000}
-    from ledger.models import Account
 
-    codes = {int(c) for c in Account.objects.values_list("code", flat=True) if c.isdigit()}
-    return values - set(range(1990, 2101)) - codes  # years and account codes are not amounts
+    return values
 
 
 def _admin_pages(user) -> list[str]:
@@ -74,7 +75,13 @@ def _route(path: str) -> str:
 
 
 def _walk(client, start: list[str]) -> tuple[dict[str, str], int]:
+    from ledger.models import Account
+
     amounts = _money_values()
+    codes = {int(c) for c in Account.objects.values_list("code", flat=True) if c.isdigit()}
+    # Alone in a cell, a year or an account code may look like an amount; in a sentence
+    # ("2000 refunded") it is one.
+    in_cells = amounts - set(range(1990, 2101)) - codes
     problems: dict[str, str] = {}
     seen: set[str] = set()
     per_route: Counter = Counter()
@@ -101,7 +108,10 @@ def _walk(client, start: list[str]) -> tuple[dict[str, str], int]:
         html = answer.content.decode()
         if "minor unit" in html.lower():
             problems[url] = "says 'minor units'"
-        bare = [n for n in BARE_NUMBER.findall(html) if int(n.replace(",", "")) in amounts]
+        bare = [
+            a or b for a, b in BARE_NUMBER.findall(html)
+            if (a and int(a.replace(",", "")) in in_cells) or (b and int(b) in amounts)
+        ]  # fmt: skip
         if bare:
             problems[url] = f"amounts as bare integers: {sorted(set(bare))[:5]}"
         for href in HREF.findall(html):
