@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -23,3 +24,19 @@ class AccountAdapter(DefaultAccountAdapter):
         from backoffice.branding import current_site
 
         super().send_mail(template_prefix, email, {**context, "current_site": current_site()})
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def get_totp_issuer(self) -> str:
+        # The name an authenticator app lists the code under: the organisation's, unless
+        # MFA_TOTP_ISSUER names another.
+        from django.conf import settings
+
+        from backoffice.branding import current_brand
+
+        return settings.MFA_TOTP_ISSUER or current_brand().name
+
+    def _get_site_name(self) -> str:
+        from backoffice.branding import current_brand
+
+        return current_brand().name

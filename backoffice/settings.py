@@ -150,6 +150,7 @@ LOGIN_REDIRECT_URL = "home"
 
 # --- django-allauth -----------------------------------------------------------------
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -167,7 +168,7 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Back office")
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="")  # empty: the organisation's name
 
 # --- tasks -----------------------------------------------------------------------------
 # TASK_BACKEND: "db" (default, worker: manage.py db_worker), "rq" (Redis, worker:

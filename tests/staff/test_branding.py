@@ -73,3 +73,10 @@ def test_make_demo_port_serves_there_and_points_links_there():
     assert "runserver 127.0.0.1:8123" in plan
     for command in re.findall(r"^.*manage\.py (?:seed_\w+|db_worker|runserver).*$", plan, re.M):
         assert "SITE_URL=http://127.0.0.1:8123" in command, command
+
+
+def test_authenticator_apps_list_the_code_under_the_organisations_name(hat, settings):
+    from allauth.mfa.adapter import get_adapter
+
+    settings.MFA_TOTP_ISSUER = ""
+    assert get_adapter().get_totp_issuer() == "HAT"
