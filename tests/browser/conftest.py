@@ -68,19 +68,12 @@ def page(request, browser, journey_world):
 @pytest.fixture
 def journey_world(transactional_db, live_server, settings):
     """The demo's world at a small size, served by a live server; links point to it."""
-    import importlib
-
-    from django.apps import apps
     from django.db import connection
 
     if connection.vendor != "sqlite":
         pytest.skip("The browser journeys run on SQLite (they test pages, not the database).")
     from tests.staff.world import build_world
 
-    # The flush after any transactional test empties the tables the migrations filled: the
-    # chart of accounts comes back the way the migrations wrote it.
-    importlib.import_module("ledger.migrations.0003_chart_of_accounts").seed(apps, None)
-    importlib.import_module("ledger.migrations.0004_currency_exchange_account").add(apps, None)
 
     settings.SITE_URL = live_server.url
     build_world(settings, lambda execute: contextlib.nullcontext())

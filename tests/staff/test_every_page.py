@@ -108,10 +108,15 @@ def _walk(client, start: list[str]) -> tuple[dict[str, str], int]:
         html = answer.content.decode()
         if "minor unit" in html.lower():
             problems[url] = "says 'minor units'"
-        bare = [
-            a or b for a, b in BARE_NUMBER.findall(html)
-            if (a and int(a.replace(",", "")) in in_cells) or (b and int(b) in amounts)
-        ]  # fmt: skip
+        bare = []
+        for match in BARE_NUMBER.finditer(html):
+            cell, sentence = match.groups()
+            if sentence and int(sentence) in amounts:
+                bare.append(sentence)
+            elif cell and int(cell.replace(",", "")) in in_cells:
+                tag = html[html.rfind("<", 0, match.start() + 1) : match.start() + 1]
+                if not (tag.startswith("<a ") and f"/{cell}/" in tag):  # a record's number
+                    bare.append(cell)
         if bare:
             problems[url] = f"amounts as bare integers: {sorted(set(bare))[:5]}"
         for href in HREF.findall(html):

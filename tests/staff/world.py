@@ -24,6 +24,7 @@ def build_world(settings, run_on_commit) -> None:
     from reconciliation.demo import seed_books_demo
     from sponsorships.demo import seed_sponsorships
 
+    _chart_of_accounts()
     today = timezone.localdate()
     seed_demo(today=today, donors=30, gifts=150)
     call_command("seed_receipts_demo", stdout=io.StringIO())
@@ -85,6 +86,17 @@ IMPORT_CSV = (
     b"ana@example.org,Ana,Silva,25.00,USD,2026-11-02,GEN,IMP-1\n"
     b"ben@example.org,Ben,Okafor,abc,USD,2026-11-02,GEN,IMP-2\n"
 )
+
+
+def _chart_of_accounts() -> None:
+    """The chart the migrations write. A transactional test's flush (the browser journeys,
+    or an earlier run of them on a reused database) empties it."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("ledger.migrations.0003_chart_of_accounts").seed(apps, None)
+    importlib.import_module("ledger.migrations.0004_currency_exchange_account").add(apps, None)
 
 
 def _stripe_story(settings, run_on_commit) -> None:
