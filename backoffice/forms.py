@@ -3,12 +3,13 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from backoffice.money import parse_amount, to_major
+from backoffice.money import format_major, parse_typed_amount, to_major
 
 
 class MoneyAmountField(forms.CharField):
-    """An amount typed in the currency's major unit ('1234.50'). The form turns it into
-    minor units with `to_minor_units` once it knows the currency."""
+    """An amount typed in the currency's major unit, as the person's language writes it
+    ('1,234.50'; '1 234,50' in French). The form turns it into minor units with
+    `to_minor_units` once it knows the currency (backoffice.money.parse_typed_amount)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 20)
@@ -25,7 +26,7 @@ def to_minor_units(form: forms.BaseForm, field: str, currency: str | None) -> in
     if not currency:
         return None  # the currency field carries its own error
     try:
-        return parse_amount(str(text), currency)
+        return parse_typed_amount(str(text), currency)
     except ValueError as exc:
         said = str(exc)  # not .capitalize(): it would lower "JPY" to "jpy"
         form.add_error(field, ValidationError(said[:1].upper() + said[1:] + "."))
@@ -33,7 +34,10 @@ def to_minor_units(form: forms.BaseForm, field: str, currency: str | None) -> in
 
 
 def major_text(minor: int | None, currency: str | None) -> str:
-    return "" if minor is None or not currency else str(to_major(minor, currency))
+    """What an amount field shows for a stored amount: '1234.50' ('1234,50' in French)."""
+    return (
+        "" if minor is None or not currency else format_major(to_major(minor, currency), currency)
+    )
 
 
 class MinorUnitsFormMixin:

@@ -75,6 +75,60 @@ def parse_amount(text: str, currency: str) -> int:
     return int(minor)
 
 
+def parse_typed_amount(text: str, currency: str, *, locale: str | None = None) -> int:
+    """An amount a person typed into a form, the way their language writes numbers:
+    '1,234.50' or '$1,234.50' in English, '1 234,50' in French, '1.234,50' in German. The
+    grouping must be right ('12,00' in English is refused, not read as 1200), and the
+    currency's own decimals are the most allowed (none for JPY). Files (CSV imports,
+    bank statements) keep `parse_amount`'s one plain format."""
+    from babel.numbers import (
+        NumberFormatError,
+        get_currency_symbol,
+        get_group_symbol,
+        parse_decimal,
+    )
+
+    loc = _babel_locale(locale)
+    typed = text.strip()
+    for mark in sorted({get_currency_symbol(currency, locale=loc), currency}, key=len,
+                       reverse=True):  # fmt: skip
+        typed = typed.replace(mark, "")
+    typed = typed.strip()
+    if not typed:
+        raise ValueError("amount is missing")
+    if typed.startswith("-"):
+        raise ValueError(f"amount {text.strip()!r} is negative; amounts must be greater than zero")
+    group = get_group_symbol(loc)
+    if group.isspace():  # French groups with a narrow space; people type an ordinary one
+        typed = re.sub(r"\s", group, typed)
+    try:
+        value = parse_decimal(typed, locale=loc, strict=True)
+    except NumberFormatError:
+        example = format_major(Decimal("1234.50"), "EUR", locale=locale)
+        raise ValueError(
+            f"amount {text.strip()!r} is not a number (write it like {example})"
+        ) from None
+    exponent = currency_exponent(currency)
+    minor = value.scaleb(exponent)
+    if minor != minor.to_integral_value():
+        raise ValueError(
+            f"amount {text.strip()!r} has more decimals than {currency} allows ({exponent})"
+        )
+    if minor < 0:
+        raise ValueError(f"amount {text.strip()!r} is negative; amounts must be greater than zero")
+    return int(minor)
+
+
+def format_major(value: Decimal, currency: str, *, locale: str | None = None) -> str:
+    """A major-unit amount as a person types it back: the language's decimal mark, the
+    currency's decimals, no grouping ('1234,50' in French, '1234' in JPY)."""
+    from babel.numbers import format_decimal
+
+    exponent = currency_exponent(currency)
+    pattern = "0" + ("." + "0" * exponent if exponent else "")
+    return format_decimal(value, format=pattern, locale=_babel_locale(locale))
+
+
 def to_major(minor: int, currency: str) -> Decimal:
     """123450 USD -> Decimal('1234.50'); exact, for display and exports."""
     exponent = currency_exponent(currency)

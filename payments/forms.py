@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 
 from backoffice.forms import MoneyAmountField
-from backoffice.money import format_money, parse_amount
+from backoffice.money import format_money, parse_typed_amount
 from donors.models import Fund, Gift
 from payments.models import Donation
 
@@ -61,12 +61,12 @@ class DonationForm(forms.Form):
             self.add_error("other_amount", "Choose an amount or type one.")
             return data
         try:
-            amount = parse_amount(other or str(preset), currency)
+            amount = parse_typed_amount(other or str(preset), currency)
         except ValueError as exc:
             self.add_error("other_amount", str(exc).capitalize() + ".")
             return data
-        smallest = parse_amount("1", currency)
-        largest = parse_amount(str(LARGEST_ONLINE_GIFT_MAJOR), currency)
+        smallest = parse_typed_amount("1", currency)
+        largest = parse_typed_amount(str(LARGEST_ONLINE_GIFT_MAJOR), currency)
         if amount < smallest:
             said = format_money(smallest, currency)
             self.add_error("other_amount", f"The smallest gift online is {said}.")

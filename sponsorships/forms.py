@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from backoffice.money import parse_amount
+from backoffice.money import parse_typed_amount
 from sponsorships.models import Instalment, SponsorPayment
 
 
@@ -27,7 +27,7 @@ class PaymentForm(forms.Form):
 
     def clean_amount(self):
         try:
-            return parse_amount(self.cleaned_data["amount"], self.agreement.currency)
+            return parse_typed_amount(self.cleaned_data["amount"], self.agreement.currency)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
@@ -48,7 +48,7 @@ class WriteOffForm(forms.Form):
         if instalment is not None:
             try:
                 data["amount"] = (
-                    parse_amount(text, self.agreement.currency) if text
+                    parse_typed_amount(text, self.agreement.currency) if text
                     else instalment.open_amount
                 )  # fmt: skip
             except ValueError as exc:

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -59,3 +60,41 @@ def test_major_and_minor_round_trip_exactly(minor, currency):
     assert isinstance(major, Decimal)
     assert major.as_tuple().exponent == -currency_exponent(currency)
     assert parse_amount(str(major), currency) == minor
+
+
+@pytest.mark.parametrize(("typed", "currency", "language", "minor"), [
+    ("1234.50", "USD", "en", 123450),
+    ("1,234.50", "USD", "en", 123450),
+    ("$1,234.50", "USD", "en", 123450),
+    ("1 234,50", "EUR", "fr", 123450),
+    ("1.234,50", "EUR", "de", 123450),
+    ("1234", "JPY", "en", 1234),
+    ("0.125", "KWD", "en", 125),
+])  # fmt: skip
+def test_people_type_amounts_the_way_their_language_writes_them(typed, currency, language, minor):
+    from backoffice.money import parse_typed_amount
+
+    assert parse_typed_amount(typed, currency, locale=language) == minor
+
+
+@pytest.mark.parametrize(("typed", "currency", "said"), [
+    ("12,00", "USD", "is not a number (write it like 1234.50)"),
+    ("1234.5", "JPY", "more decimals than JPY allows (0)"),
+    ("-5", "USD", "is negative"),
+    ("abc", "USD", "is not a number"),
+])  # fmt: skip
+def test_a_mistyped_amount_says_what_is_wrong(typed, currency, said):
+    from backoffice.money import parse_typed_amount
+
+    with pytest.raises(ValueError, match=re.escape(said)):
+        parse_typed_amount(typed, currency, locale="en")
+
+
+def test_a_stored_amount_is_shown_back_as_the_language_types_it():
+    from django.utils import translation
+
+    from backoffice.forms import major_text
+
+    assert major_text(123450, "USD") == "1234.50" and major_text(1234, "JPY") == "1234"
+    with translation.override("fr"):
+        assert major_text(123450, "EUR") == "1234,50"

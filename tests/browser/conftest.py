@@ -74,7 +74,6 @@ def journey_world(transactional_db, live_server, settings):
         pytest.skip("The browser journeys run on SQLite (they test pages, not the database).")
     from tests.staff.world import build_world
 
-
     settings.SITE_URL = live_server.url
     build_world(settings, lambda execute: contextlib.nullcontext())
     settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE = "", ""
