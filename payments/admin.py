@@ -71,11 +71,15 @@ class StripeEventAdmin(ReadOnlyAdmin):
 @admin.register(Donation)
 class DonationAdmin(MoneyAdminMixin, ReadOnlyAdmin):
     money_fields = {"amount": "currency", "fee_cover": "currency"}
-    list_display = ["created_at", "id", "campaign", "total_display", "frequency", "status",
+    list_display = ["created_at", "id", "campaign", "total", "frequency", "status",
                     "donor", "referral_code"]  # fmt: skip
     list_filter = ["status", "frequency", "campaign"]
     list_select_related = ["campaign", "donor"]
     search_fields = ["=checkout_session_id", "=referral_code", "=subscription_id"]
+
+    @admin.display(description="Total (gift and fee cover)")
+    def total(self, donation):
+        return donation.total_display
 
 
 class RefundInline(MoneyAdminMixin, admin.TabularInline):
@@ -105,18 +109,20 @@ class RefundForm(forms.Form):
 
 @admin.register(Payment)
 class PaymentAdmin(MoneyAdminMixin, ReadOnlyAdmin):
-    money_fields = {"amount_refunded": "currency", "disputed_amount_lost": "currency"}
-    list_display = ["paid_at", "gift_link", "amount_display", "fee_display", "net_display",
-                    "amount_refunded", "payment_intent_id", "balance_transaction_id"]  # fmt: skip
+    money_fields = {"amount": "currency", "fee": "settlement_currency",
+                    "net": "settlement_currency", "amount_refunded": "currency",
+                    "disputed_amount_lost": "currency"}  # fmt: skip
+    list_display = ["paid_at", "gift_link", "amount", "fee", "net", "amount_refunded",
+                    "payment_intent_id", "balance_transaction_id"]  # fmt: skip
     list_select_related = ["gift"]
     search_fields = ["=payment_intent_id", "=charge_id", "=balance_transaction_id", "=invoice_id"]
     search_help_text = "Payment intent, charge, balance transaction or invoice id (exact)."
     inlines = [RefundInline, DisputeInline]
     readonly_fields = ["gift", "donation", "payment_intent_id", "charge_id", "invoice_id",
-                       "subscription_id", "balance_transaction_id", "amount_display",
-                       "fee_display", "net_display", "exchange_rate", "amount_refunded",
-                       "disputed_amount_lost", "paid_at", "refund_link"]  # fmt: skip
-    exclude = ["amount", "currency", "fee", "net", "settlement_currency"]
+                       "subscription_id", "balance_transaction_id", "amount", "fee", "net",
+                       "exchange_rate", "amount_refunded", "disputed_amount_lost", "paid_at",
+                       "refund_link"]  # fmt: skip
+    exclude = ["currency", "settlement_currency"]
 
     @admin.display(description="Gift", ordering="gift")
     def gift_link(self, payment):

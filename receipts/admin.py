@@ -36,7 +36,7 @@ class ReplaceForm(forms.Form):
 class ReceiptAdmin(MoneyAdminMixin, ReadOnlyAdmin):
     money_fields = {"total_amount": "currency", "advantage_amount": "currency",
                     "eligible_amount": "currency"}  # fmt: skip
-    list_display = ["receipt_number", "issued_at", "donor_name", "kind", "eligible_display",
+    list_display = ["receipt_number", "issued_at", "donor_name", "kind", "eligible_amount",
                     "status", "delivery_status"]  # fmt: skip
     list_filter = ["status", "kind", "series", "delivery_status"]
     list_select_related = ["series"]

@@ -108,6 +108,8 @@ def _walk(client, start: list[str]) -> tuple[dict[str, str], int]:
         html = answer.content.decode()
         if "minor unit" in html.lower():
             problems[url] = "says 'minor units'"
+        if heads := re.findall(r"<th[^>]*>(?:<[^>]+>|\s)*([\w ]+ display)\b", html, re.I):
+            problems[url] = f"a column headed {heads[0]!r}"
         bare = []
         for match in BARE_NUMBER.finditer(html):
             cell, sentence = match.groups()
