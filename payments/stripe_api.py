@@ -64,13 +64,9 @@ def object_id(value: Any) -> str:
 def failure_sentence(exc: stripe.StripeError, *, doing: str) -> str:
     """One sentence for a person about a Stripe call that failed, with a reference that the
     log carries too, beside the whole error (which a person need not read)."""
-    import logging
-    import secrets
+    from backoffice.errors import logged_reference, sentence
 
-    reference = secrets.token_hex(4).upper()
-    logging.getLogger("payments.stripe").warning(
-        "Stripe failure %s while %s: %r", reference, doing, exc
-    )
+    reference = logged_reference("Stripe", doing, exc)
     if isinstance(exc, stripe.APIConnectionError):
         reason = "Stripe could not be reached"
     elif isinstance(exc, stripe.RateLimitError):
@@ -81,5 +77,4 @@ def failure_sentence(exc: stripe.StripeError, *, doing: str) -> str:
         said = getattr(exc, "user_message", None) or getattr(exc, "error", None)
         said = getattr(said, "message", said) or "it gave no reason"
         reason = f"Stripe refused: {str(said).strip().rstrip('.')}"
-    return (f"{reason} while {doing}, so nothing changed. Try again in a few minutes; if it "
-            f"persists, give your administrator the reference {reference}.")  # fmt: skip
+    return sentence(reason, doing, reference)

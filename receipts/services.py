@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from backoffice.branding import current_brand, sender
 from backoffice.documents import store_pdfs_once
+from backoffice.errors import mail_failure_sentence
 from backoffice.permissions import require_permission
 from donors.models import Gift
 from receipts import rules
@@ -288,7 +289,7 @@ def _send(receipt: Receipt, *, connection) -> Receipt:
         message.send()
     except Exception as exc:  # noqa: BLE001 - any mail failure is kept for a retry
         receipt.delivery_status = Receipt.Delivery.FAILED
-        receipt.delivery_error = str(exc)[:300]
+        receipt.delivery_error = mail_failure_sentence(exc, doing="sending the receipt")[:300]
     else:
         receipt.delivery_status = Receipt.Delivery.SENT
         receipt.delivered_at = timezone.now()
