@@ -99,6 +99,17 @@ def _svg_open(width: int, height: int, caption: str) -> list[str]:
     ]
 
 
+def _y_axis(ticks: list, y, *, left: float, right: float, tick_label) -> list[str]:
+    """A gridline and a label at each tick; the zero line darker."""
+    return [
+        f'<line x1="{left}" y1="{y(t)}" x2="{right}" y2="{y(t)}" '
+        f'stroke="{"#999" if t == 0 else "#e3e8eb"}" stroke-width="1"/>'
+        f'<text x="{left - 6}" y="{y(t) + 3.5}" font-size="10" fill="#555" '
+        f'text-anchor="end">{escape(tick_label(t))}</text>'
+        for t in ticks
+    ]
+
+
 def figures_table(caption: str, rows: list[tuple[str, ...]], heads: tuple[str, ...]) -> str:
     """The numbers a chart draws, as a table under it (folded: a click opens it)."""
     head = "".join(f"<th{' class=num' if i else ''}>{escape(h)}</th>" for i, h in enumerate(heads))
@@ -132,13 +143,7 @@ def bar_chart_svg(
 
     step = plot_w / max(len(bars), 1)
     parts = _svg_open(width, height, caption)
-    for t in ticks:
-        parts.append(
-            f'<line x1="{left}" y1="{y(t)}" x2="{width - right}" y2="{y(t)}" '
-            f'stroke="{"#999" if t == 0 else "#e3e8eb"}" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y(t) + 3.5}" font-size="10" fill="#555" '
-            f'text-anchor="end">{escape(tick_label(t))}</text>'
-        )
+    parts += _y_axis(ticks, y, left=left, right=width - right, tick_label=tick_label)
     centres = []
     for i, bar in enumerate(bars):
         x = left + i * step + step * 0.1
@@ -219,13 +224,7 @@ def line_chart_svg(
         return round(top + plot_h - float(value - low) * plot_h / span, 1)
 
     parts = _svg_open(width, height, caption)
-    for t in ticks:
-        parts.append(
-            f'<line x1="{left}" y1="{y(t)}" x2="{width - right}" y2="{y(t)}" '
-            f'stroke="{"#999" if t == 0 else "#e3e8eb"}" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y(t) + 3.5}" font-size="10" fill="#555" '
-            f'text-anchor="end">{escape(tick_label(t))}</text>'
-        )
+    parts += _y_axis(ticks, y, left=left, right=width - right, tick_label=tick_label)
     xs = [round(left + i * step, 1) for i in range(len(labels))]
     for n, s in enumerate(series):
         dash = ' stroke-dasharray="6 4"' if s.dashed else ""
