@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from backoffice.admin import MoneyAdminMixin, ReadOnlyAdmin
 from backoffice.forms import MoneyAmountField, major_text, to_minor_units
+from backoffice.text import counted
 from payments.models import (
     Dispute,
     Donation,
@@ -60,7 +61,8 @@ class StripeEventAdmin(ReadOnlyAdmin):
     def retry(self, request, queryset):
         queued = sum(event_retry(event=e, by=request.user) for e in queryset)
         skipped = queryset.count() - queued
-        messages.info(request, f"{queued} queued again; {skipped} skipped (already processed).")
+        again = counted(queued, "event", "events")
+        messages.info(request, f"{again} queued again; {skipped} skipped (already processed).")
 
     def has_retry_permission(self, request):
         return request.user.has_perm("payments.change_stripeevent")

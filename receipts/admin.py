@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 
 from backoffice.admin import MoneyAdminMixin, ReadOnlyAdmin
 from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
+from backoffice.text import counted
 from receipts import rules
 from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
 from receipts.selectors import gift_receipts
@@ -65,7 +66,9 @@ class ReceiptAdmin(MoneyAdminMixin, ReadOnlyAdmin):
                     done += 1
                 except ValidationError as exc:
                     messages.error(request, f"{receipt}: {exc.messages[0]}")
-            messages.success(request, f"{done} receipts voided and replaced.")
+            messages.success(
+                request, f"{counted(done, 'receipt', 'receipts')} voided and replaced."
+            )
             return None
         return TemplateResponse(request, "admin/receipts/replace.html", {
             **self.admin_site.each_context(request), "form": form, "receipts": queryset,
@@ -77,10 +80,13 @@ class ReceiptAdmin(MoneyAdminMixin, ReadOnlyAdmin):
     def send_again(self, request, queryset):
         live = list(queryset.filter(status=Receipt.Status.ISSUED).values_list("pk", flat=True))
         receipts_queue_delivery(receipt_ids=live, resend=True)  # one task, one mail session
-        messages.success(request, f"{len(live)} receipts queued to be sent again.")
+        messages.success(
+            request, f"{counted(len(live), 'receipt', 'receipts')} queued to be sent again."
+        )
         if void := queryset.filter(status=Receipt.Status.VOID).count():
-            messages.warning(request, f"{void} void receipts were not sent: a void receipt "
-                             "stays on file; send its replacement.")  # fmt: skip
+            unsent = counted(void, "void receipt was", "void receipts were")
+            messages.warning(request, f"{unsent} not sent: a void receipt stays on file; send "
+                             "its replacement.")  # fmt: skip
 
     def has_replace_permission(self, request):
         return request.user.has_perm("receipts.change_receipt")

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from backoffice.admin import MoneyAdminMixin, RecordedByServiceAdmin
 from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField, to_minor_units
 from backoffice.money import format_money, money_label
+from backoffice.text import counted
 from sponsorships.invoicing import instalment_invoice_stripe
 from sponsorships.models import (
     Agreement,
@@ -288,7 +289,10 @@ class InstalmentAdmin(MoneyAdminMixin, admin.ModelAdmin):
                 sent += instalment_send_reminder(instalment=instalment, by=request.user, force=True)
             except ValidationError as exc:
                 messages.error(request, f"{instalment}: {'; '.join(exc.messages)}")
-        messages.info(request, f"{sent} reminders sent (only overdue instalments are chased).")
+        messages.info(
+            request,
+            f"{counted(sent, 'reminder', 'reminders')} sent (only overdue instalments are chased).",
+        )
 
 
 class _TypedAmountForm(forms.ModelForm):

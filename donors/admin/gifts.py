@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
 from backoffice.money import format_money
+from backoffice.text import counted
 from donors.admin.filters import CurrencyFilter, ReceivedFilter
 from donors.admin.pagination import CappedCountPaginator
 from donors.models import Campaign, Donor, Fund, Gift, GiftAllocation, RecurringPlan, split_errors
@@ -283,7 +284,9 @@ class GiftAdmin(SimpleHistoryAdmin):
             gifts = list(queryset)
             for gift in gifts:
                 gift_void(gift=gift, reason=form.cleaned_data["reason"], by=request.user)
-            self.message_user(request, f"Voided {len(gifts)} gift(s).", messages.SUCCESS)
+            self.message_user(
+                request, f"Voided {counted(len(gifts), 'gift', 'gifts')}.", messages.SUCCESS
+            )
             return redirect(request.get_full_path())
         return TemplateResponse(
             request,

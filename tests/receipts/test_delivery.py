@@ -146,4 +146,4 @@ def test_sending_a_void_receipt_again_sends_nothing_and_says_so(
             {"action": "send_again", "_selected_action": [receipt.pk]}, follow=True,
         )  # fmt: skip
     assert len(mail.outbox) == sent
-    assert "1 void receipts were not sent" in response.content.decode()
+    assert "1 void receipt was not sent" in response.content.decode()
