@@ -19,7 +19,7 @@ STAFF_MENU: list[tuple[str, list[tuple[str, str, str]]]] = [
     ("Receipts", [
         ("Receipts", "admin:receipts_receipt_changelist", "receipts.view_receipt"),
         ("Waiting for a receipt", "waiting_for_receipt", "receipts.view_receipt"),
-        ("Year-end statements", "statement_runs", "receipts.add_statementrun"),
+        ("Year-end statements", "statement_runs", "receipts.view_statementrun"),
     ]),
     ("Books", [
         ("Stripe payouts", "reconciliation", "payments.view_payout"),

@@ -88,9 +88,11 @@ class StatementRunForm(forms.Form):
     dry_run = forms.BooleanField(required=False, initial=True, label="Dry run (issue nothing)")
 
 
-@permission_required("receipts.add_statementrun", raise_exception=True)
+@permission_required("receipts.view_statementrun", raise_exception=True)
 def statement_runs(request):
-    """Start a year-end run (in a task) and see the earlier ones."""
+    """See the year-end runs; finance also starts one here (in a task)."""
+    if request.method == "POST" and not request.user.has_perm("receipts.add_statementrun"):
+        raise PermissionDenied
     org = Organisation.current()
     last_year = timezone.localdate().year - 1
     initial = {"year": last_year, "jurisdiction": org.jurisdiction or "US"}

@@ -37,8 +37,10 @@ def test_finance_sees_import_and_read_only_staff_see_neither_import_nor_issue(
     reader.groups.add(Group.objects.get(name="read-only"))
     login_with_second_factor(client, reader)
     page = client.get("/").content.decode()
-    assert "Import a file" not in page and "Year-end statements" not in page
-    assert "Gifts" in page and "Waiting for a receipt" in page  # what they may read
+    assert "Import a file" not in page and "Gifts" in page and "Waiting for a receipt" in page
+    runs = client.get("/receipts/statements/")  # they read the runs, and start none
+    assert runs.status_code == 200 and "Finance starts the runs" in runs.content.decode()
+    assert client.post("/receipts/statements/", {"year": 2025}).status_code == 403
 
 
 def test_an_unknown_page_is_a_readable_404(branded, finance_client):
