@@ -80,3 +80,21 @@ def test_authenticator_apps_list_the_code_under_the_organisations_name(hat, sett
 
     settings.MFA_TOTP_ISSUER = ""
     assert get_adapter().get_totp_issuer() == "HAT"
+
+
+def test_the_logo_heads_the_pages_once_the_organisation_has_one(hat, finance_client):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from PIL import Image
+
+    assert 'src="/logo/"' not in finance_client.get("/").content.decode()
+    assert Client().get("/logo/").status_code == 404
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), "navy").save(buffer, format="PNG")
+    org = Organisation.objects.get(pk=1)
+    org.logo.save("logo.png", SimpleUploadedFile("logo.png", buffer.getvalue()))
+    assert 'src="/logo/"' in finance_client.get("/").content.decode()
+    answer = Client().get("/logo/")  # public, as it is on every receipt
+    assert answer.status_code == 200 and b"".join(answer.streaming_content) == buffer.getvalue()
