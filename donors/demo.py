@@ -196,18 +196,13 @@ PLACES = [
     ("DE", "EUR", [("Berlin", "", "101##"), ("Hamburg", "", "200##")]),
     ("NL", "EUR", [("Amsterdam", "", "10## AB")]),
 ]  # fmt: skip
-STREETS = [
-    "Main Street",
-    "High Street",
-    "Oak Avenue",
-    "Rue de la Paix",
-    "Hauptstraße",
-    "Keizersgracht",
-    "Elm Road",
-    "Station Road",
-    "Sunset Boulevard",
-    "Church Lane",
-]
+STREETS = {  # by country, so that a Nashville donor lives on an American street
+    "US": ["Main Street", "Oak Avenue", "Elm Road", "Sunset Boulevard", "Music Row"],
+    "GB": ["High Street", "Station Road", "Church Lane"],
+    "FR": ["Rue de la Paix", "Avenue Victor Hugo"],
+    "DE": ["Hauptstraße", "Lindenallee"],
+    "NL": ["Keizersgracht", "Prinsengracht"],
+}
 
 
 def _postcode(rng: random.Random, pattern: str) -> str:
@@ -237,7 +232,7 @@ def _donor_rows(rng: random.Random, count: int) -> list[dict]:
                 "first_name": first,
                 "last_name": last,
                 "organisation": organisation,
-                "address_line1": f"{rng.randint(1, 250)} {rng.choice(STREETS)}",
+                "address_line1": f"{rng.randint(1, 250)} {rng.choice(STREETS[country])}",
                 "city": city,
                 "region": region,
                 "postcode": _postcode(rng, pattern),
