@@ -15,12 +15,15 @@ def donor_receipts(*, donor_id: int):
     return Receipt.objects.filter(donor_id=donor_id).select_related("series", "replaces")
 
 
-def gifts_waiting_for_receipt(*, org: Organisation):
+def gifts_waiting_for_receipt(
+    *, org: Organisation, search: str = "", year: int | None = None, method: str = ""
+):
     """Posted gifts of this year and last, in the currency of the organisation's receipts,
     that should have had their receipt when posted (at or above the threshold; US gifts
     from $250, and quid pro quo payments over $75) but have none in force: a rule refused
     it (no address, a property to describe...), or a refund voided it and the organisation
-    leaves the replacement to finance. Oldest first."""
+    leaves the replacement to finance. Oldest first. `search`: a gift's number (#12), its
+    donor's e-mail or last name, or its reference, exactly."""
     covered = ReceiptLine.objects.filter(gift=OuterRef("pk"), in_force=True)
     due = Q(kept__gte=org.auto_receipt_threshold)
     if org.jurisdiction == "US":
@@ -36,9 +39,37 @@ def gifts_waiting_for_receipt(*, org: Organisation):
         .annotate(kept=F("amount") - F("refunded_amount"))
         .filter(due)
         .exclude(Exists(covered))
+        .filter(_waiting_filters(search=search, year=year, method=method))
         .select_related("donor")
         .order_by("received_on", "pk")
     )
+
+
+def _waiting_filters(*, search: str, year: int | None, method: str) -> Q:
+    match = Q()
+    if year:
+        match &= Q(received_on__year=year)
+    if method:
+        match &= Q(method=method)
+    if search:
+        number = search.lstrip("#")
+        found = Q(donor__email=search.lower()) | Q(donor__last_name__iexact=search)
+        found |= Q(external_reference=search)
+        if number.isascii() and number.isdigit() and int(number) < 2**63:
+            found |= Q(pk=int(number))
+        match &= found
+    return match
+
+
+def gifts_ready_for_receipt(gifts, *, org: Organisation, limit: int) -> list:
+    """Those of `gifts` (waiting ones) that no rule refuses now, at most `limit`, in order."""
+    ready = []
+    for gift in gifts.iterator(chunk_size=500):
+        if not rules.problems_for(gift, jurisdiction=org.jurisdiction, organisation=org):
+            ready.append(gift)
+            if len(ready) == limit:
+                break
+    return ready
 
 
 def statements_to_post(*, year: int, jurisdiction: str):

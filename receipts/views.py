@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from receipts.pdfa import concatenate
 from receipts.rendering import has_unvalued_property, receipt_copy_pdf, stated_amounts
 from receipts.selectors import (
     donor_receipts,
+    gifts_ready_for_receipt,
     gifts_waiting_for_receipt,
     statement_run_deliveries,
     statement_run_notes_summary,
@@ -209,36 +209,15 @@ def _waiting_filters(data, org: Organisation) -> tuple[dict, object]:
     """The list's filters from the query (search, year, method) and the gifts they leave."""
     from donors.models import Gift
 
-    gifts = gifts_waiting_for_receipt(org=org)
-    said = {"q": (data.get("q") or "").strip()[:100], "year": data.get("year") or "",
-            "method": data.get("method") or ""}  # fmt: skip
     this_year = timezone.localdate().year
     years = [str(this_year), str(this_year - 1)]
-    if said["year"]:
-        choice(data, "year", years)
-        gifts = gifts.filter(received_on__year=int(said["year"]))
-    if said["method"]:
-        choice(data, "method", Gift.Method.values)
-        gifts = gifts.filter(method=said["method"])
-    if term := said["q"]:
-        number = term.lstrip("#")
-        match = Q(donor__email=term.lower()) | Q(donor__last_name__iexact=term)
-        match |= Q(external_reference=term)
-        if number.isascii() and number.isdigit() and int(number) < 2**63:
-            match |= Q(pk=int(number))
-        gifts = gifts.filter(match)
+    said = {"q": (data.get("q") or "").strip()[:100],
+            "year": choice(data, "year", ["", *years]),
+            "method": choice(data, "method", ["", *Gift.Method.values])}  # fmt: skip
+    gifts = gifts_waiting_for_receipt(
+        org=org, search=said["q"], year=int(said["year"] or 0) or None, method=said["method"]
+    )
     return said | {"years": years, "methods": Gift.Method.choices}, gifts
-
-
-def _ready(gifts, org: Organisation) -> list:
-    """Those of `gifts` no rule refuses now, at most BULK_ISSUE_LIMIT."""
-    ready = []
-    for gift in gifts.iterator(chunk_size=500):
-        if not rules.problems_for(gift, jurisdiction=org.jurisdiction, organisation=org):
-            ready.append(gift)
-            if len(ready) == BULK_ISSUE_LIMIT:
-                break
-    return ready
 
 
 def _issued_message(issued: list) -> str:
@@ -261,7 +240,7 @@ def waiting_for_receipt(request):
         if request.POST.get("gift"):
             gifts = [record_from(waiting, request.POST, "gift")]
         else:
-            gifts = _ready(waiting, org)
+            gifts = gifts_ready_for_receipt(waiting, org=org, limit=BULK_ISSUE_LIMIT)
             count, total = len(gifts), sum(g.kept for g in gifts)
             confirmed = request.POST.get("confirm") == f"{count}:{total}"
             if not confirmed:  # first ask, or the list changed since the question
