@@ -151,6 +151,8 @@ LOGIN_REDIRECT_URL = "home"
 # --- django-allauth -----------------------------------------------------------------
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+# A donor on record who asks for a code gets a sign-in made on the spot (donors/forms.py).
+ACCOUNT_FORMS = {"request_login_code": "donors.forms.DonorLoginCodeForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"

@@ -354,3 +354,34 @@ def donor_update_contact(*, donor: Donor, by, **changes) -> Donor:
         setattr(donor, field, value)
     changed_by(donor, by).save()
     return donor
+
+
+@transaction.atomic
+def donor_login_for(email: str):
+    """The sign-in of the donor on record with this address, made on the spot if the donor
+    has none yet (a donor from a Stripe checkout, an import, a deposit slip), so that any
+    donor can ask for a code and reach their own page. Returns None when no donor record
+    (still in use, not merged away) has this address, or when the address already belongs
+    to a sign-in: staff and sponsors' contacts are never turned into donors here."""
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import User
+    from donors.models.people import normalise_email
+
+    address = normalise_email(email)
+    if not address or User.objects.filter(email__iexact=address).exists():
+        return None
+    if EmailAddress.objects.filter(email__iexact=address).exists():
+        return None
+    donor = (
+        Donor.objects.select_for_update().filter(email=address, merged_into=None, user=None).first()
+    )
+    if donor is None:
+        return None
+    user = User.objects.create_user(email=address, first_name=donor.first_name[:150],
+                                    last_name=donor.last_name[:150])  # fmt: skip
+    # Not verified yet: the code e-mailed to the address is what proves it.
+    EmailAddress.objects.create(user=user, email=address, primary=True, verified=False)
+    donor.user = user
+    changed_by(donor, None).save(update_fields=["user", "updated_at"])
+    return user

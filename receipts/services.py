@@ -9,11 +9,13 @@ import datetime as dt
 from collections.abc import Sequence
 
 from babel import Locale, UnknownLocaleError
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from backoffice.branding import current_brand, sender
@@ -269,7 +271,8 @@ def _send(receipt: Receipt, *, connection) -> Receipt:
     """E-mail the receipt and set its delivery fields (the caller saves them)."""
     language = receipt.language if receipt.language in ("en", "fr") else "en"
     with translation.override(language):
-        context = {"receipt": receipt, "language": language, "brand": current_brand()}
+        context = {"receipt": receipt, "language": language, "brand": current_brand(),
+                   "portal_url": settings.SITE_URL.rstrip("/") + reverse("my_gifts")}  # fmt: skip
         subject = render_to_string("receipts/email/subject.txt", context).strip()
         body = render_to_string("receipts/email/body.txt", context)
     message = EmailMessage(
