@@ -143,6 +143,27 @@ def test_fundraising_records_an_agreement_with_a_benefit_and_its_schedule(page, 
 def test_a_donor_signs_in_with_a_code_and_downloads_a_receipt(page, journey_world):
     url = journey_world.url
     _sign_in_with_code(page, url, "donor@example.org")
+    _download_a_receipt(page, url)
+
+
+def test_a_donor_from_a_stripe_checkout_signs_in_with_a_code_and_gets_the_receipt(
+    page, journey_world
+):
+    """Nobody linked this donor to a sign-in: the code request makes it."""
+    from donors.models import Gift
+    from receipts.services import receipt_issue
+
+    gift = Gift.objects.get(donor__email="riley.fan@example.net")
+    assert gift.donor.user is None
+    receipt_issue(gifts=[gift], kind="gift", jurisdiction="US", by=None)  # finance issues it
+    url = journey_world.url
+    _sign_in_with_code(page, url, "riley.fan@example.net")
+    page.wait_for_url(f"{url}/me/")
+    assert "Thank you, Riley Brooks" in page.inner_text("main")
+    _download_a_receipt(page, url)
+
+
+def _download_a_receipt(page, url: str) -> None:
     page.wait_for_url(f"{url}/me/")
     link = page.get_by_role("link", name=re.compile("receipt|PDF|Download", re.I)).first
     with page.expect_download() as download:
