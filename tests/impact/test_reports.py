@@ -155,6 +155,13 @@ def test_publishing_emails_the_contacts_once_with_the_pdf(
     [message] = mail.outbox
     assert message.to == ["ops@harbor.example"] and version.title in message.subject
     assert "/sponsor/reports/" in message.body
+    # From and signed by the organisation, never by the funder it is written to.
+    from receipts.models import Organisation
+
+    org = Organisation.objects.get(pk=1).name
+    assert message.from_email.startswith(f"{org} <")
+    assert message.body.rstrip().endswith(f"With thanks,\n{org}")
+    assert version.funder_name not in message.body.rstrip().splitlines()[-1]
     assert message.attachments[0][1] == version.pdf.open("rb").read()
     from impact.tasks import deliver_report
 
