@@ -27,6 +27,7 @@ from donors.models import (
     PossibleDuplicate,
     RecurringPlan,
 )
+from donors.models.people import AddressSource
 from donors.totals import add_posted_gift, refresh_months
 from ledger import services as ledger
 from ledger.derive import gift_postings
@@ -385,3 +386,24 @@ def donor_login_for(email: str):
     donor.user = user
     changed_by(donor, None).save(update_fields=["user", "updated_at"])
     return user
+
+
+def donor_address_from_checkout(*, donor: Donor, address: dict | None) -> bool:
+    """Keep the postal address a donor typed at an online checkout (Stripe's address shape:
+    line1, line2, city, state, postal_code, country), which their receipt will print. It
+    fills an empty address or replaces one an earlier checkout gave; an address staff, an
+    import or the donor on their page gave is left as it is. True when it was kept."""
+    address = address or {}
+    line1, country = (address.get("line1") or "").strip(), (address.get("country") or "")
+    if not line1 or len(country) != 2:
+        return False
+    if donor.address_line1 and donor.address_source not in ("", AddressSource.CHECKOUT):
+        return False
+    donor.address_line1, donor.address_line2 = line1[:200], (address.get("line2") or "")[:200]
+    donor.city = (address.get("city") or "")[:100]
+    donor.region = (address.get("state") or "")[:100]
+    donor.postcode = (address.get("postal_code") or "")[:20]
+    donor.country = country.upper()
+    donor.address_source, donor.address_given_on = AddressSource.CHECKOUT, timezone.localdate()
+    changed_by(donor, None).save()
+    return True

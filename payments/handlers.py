@@ -19,7 +19,7 @@ from django.utils import timezone
 from backoffice.lookups import one_or_none
 from backoffice.money import money_label
 from donors.models import Donor, Gift, RecurringPlan
-from donors.services import gift_record, gift_set_refunded
+from donors.services import donor_address_from_checkout, gift_record, gift_set_refunded
 from ledger import services as ledger
 from payments.models import (
     Dispute,
@@ -177,6 +177,8 @@ def record_payment(
         donation=donation,
         source=source,
     )
+    # Before the gift is recorded: its receipt, issued as it posts, prints the address.
+    donor_address_from_checkout(donor=donor, address=billing.get("address"))
     fund = donation.fund if donation else plan.fund
     campaign_id = donation.campaign_id if donation else plan.campaign_id  # no need to load it
     paid_at = _when((charge or {}).get("created") or payment_intent.get("created"))
@@ -300,6 +302,8 @@ def checkout_completed(obj: dict, event: StripeEvent, source: StripeSource) -> s
         donation.donor = donor_for_customer(
             customer_id=customer_id, email=email, name=name, donation=donation
         )
+    if donation.donor_id:
+        donor_address_from_checkout(donor=donation.donor, address=details.get("address"))
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         if donation.status != Donation.Status.PAID:
             donation.status = Donation.Status.AWAITING_PAYMENT

@@ -79,6 +79,12 @@ def donation_create(
     return donation
 
 
+# Whether a gift of (amount, currency) will need the donor's postal address: each entry is
+# a function, registered by the apps that issue documents (receipts.wiring: a Canadian
+# receipt always prints it, and any receipt the gift would get when posted).
+ADDRESS_NEEDED: list = []
+
+
 def donation_checkout(*, donation: Donation, success_url: str, cancel_url: str) -> str:
     """Create the Stripe Checkout Session for a donation and return its address. The
     idempotency key comes from the donation, so a retry or a double click gets the same
@@ -101,6 +107,8 @@ def donation_checkout(*, donation: Donation, success_url: str, cancel_url: str) 
         "client_reference_id": str(donation.pk),
         "metadata": metadata,
     }
+    if any(needs(donation.total, donation.currency) for needs in ADDRESS_NEEDED):
+        params["billing_address_collection"] = "required"  # the receipt will print it
     if recurring:
         price_data["recurring"] = {"interval": donation.frequency}
         params["subscription_data"] = {"metadata": metadata}

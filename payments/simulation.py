@@ -97,6 +97,7 @@ class StripeWorld:
     def checkout_session(
         self, *, mode: str, amount: int, currency: str, metadata: dict, customer: str = "",
         success_url: str = "https://example.org/thanks", interval: str = "",
+        billing_address_collection: str = "auto",
     ) -> dict:  # fmt: skip
         session_id = self.new_id("cs_test")
         return self.put({
@@ -107,10 +108,12 @@ class StripeWorld:
             "payment_status": "unpaid", "status": "open", "created": self.tick(),
             "success_url": success_url, "url": f"https://checkout.stripe.com/c/pay/{session_id}",
             "livemode": False, "_interval": interval,
+            "billing_address_collection": billing_address_collection,
         })  # fmt: skip
 
     def _charge(self, *, amount: int, currency: str, customer: str, intent: str,
-                email: str, name: str, method: str = "card") -> dict:  # fmt: skip
+                email: str, name: str, method: str = "card",
+                address: dict | None = None) -> dict:  # fmt: skip
         charge_id = self.new_id("ch")
         fee = self.fee_for(amount)
         txn = self.put({
@@ -124,15 +127,18 @@ class StripeWorld:
             "amount_refunded": 0, "currency": currency, "customer": customer,
             "payment_intent": intent, "balance_transaction": txn["id"], "paid": True,
             "captured": True, "refunded": False, "disputed": False, "status": "succeeded",
-            "created": self.tick(), "billing_details": {"email": email, "name": name},
+            "created": self.tick(),
+            "billing_details": {"email": email, "name": name, "address": address},
             "payment_method_details": {"type": method}, "livemode": False,
         })  # fmt: skip
 
     def payment_intent(self, *, amount: int, currency: str, customer: str, metadata: dict,
-                       email: str, name: str, method: str = "card") -> dict:  # fmt: skip
+                       email: str, name: str, method: str = "card",
+                       address: dict | None = None) -> dict:  # fmt: skip
         intent_id = self.new_id("pi")
         charge = self._charge(amount=amount, currency=currency, customer=customer,
-                              intent=intent_id, email=email, name=name, method=method)  # fmt: skip
+                              intent=intent_id, email=email, name=name, method=method,
+                              address=address)  # fmt: skip
         return self.put({
             "id": intent_id, "object": "payment_intent", "amount": amount,
             "amount_received": amount, "currency": currency, "customer": customer,
@@ -143,19 +149,29 @@ class StripeWorld:
 
     # --- scenarios: each changes the objects and returns the events, in Stripe's order ----
 
-    def pay_checkout(self, session: dict, *, email: str, name: str) -> list[dict]:
+    @staticmethod
+    def _address_for(session: dict, address: dict | None) -> dict | None:
+        """The address the donor types, which Checkout asks for only when told to."""
+        if session.get("billing_address_collection") == "required" and not address:
+            raise ValueError("this checkout asks for the donor's address: give one")
+        return address
+
+    def pay_checkout(self, session: dict, *, email: str, name: str,
+                     address: dict | None = None) -> list[dict]:  # fmt: skip
         """The donor pays a one-off gift at checkout."""
+        address = self._address_for(session, address)
         customer = self.customer(email=email, name=name)
         intent = self.payment_intent(
             amount=session["amount_total"], currency=session["currency"],
             customer=customer["id"], metadata=session["metadata"], email=email, name=name,
+            address=address,
         )  # fmt: skip
         session.update(
             status="complete",
             payment_status="paid",
             customer=customer["id"],
             payment_intent=intent["id"],
-            customer_details={"email": email, "name": name},
+            customer_details={"email": email, "name": name, "address": address},
         )
         charge = self.objects[intent["latest_charge"]]
         return [

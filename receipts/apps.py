@@ -14,6 +14,10 @@ class ReceiptsConfig(AppConfig):
             wiring.follow_returned_money, dispatch_uid="receipt_follows_refund"
         )
         signals.donors_merged.connect(wiring.follow_merge, dispatch_uid="receipt_follows_merge")
+        from payments.services import ADDRESS_NEEDED
+
+        if wiring.checkout_needs_address not in ADDRESS_NEEDED:
+            ADDRESS_NEEDED.append(wiring.checkout_needs_address)
         from donors.admin.gifts import GIFT_NOTES
         from receipts.admin import gift_receipt_note
 

@@ -117,6 +117,21 @@ def receipted_in(gift: Gift, *, jurisdiction: str) -> bool:
     return gift.currency == RECEIPT_CURRENCY.get(jurisdiction)
 
 
+def receipt_will_print_address(*, amount: int, currency: str, organisation) -> bool:
+    """Whether a gift of `amount` will get a receipt that prints the donor's postal address:
+    every Canadian one (a receipt when posted, or the year-end statement), and any receipt
+    issued when the gift is posted (at or above the threshold; US gifts from $250)."""
+    jurisdiction = organisation.jurisdiction
+    if not jurisdiction or currency != RECEIPT_CURRENCY.get(jurisdiction):
+        return False
+    if jurisdiction == "CA":
+        return True
+    floor = organisation.auto_receipt_threshold
+    if jurisdiction == "US":
+        floor = min(floor, US_ACKNOWLEDGEMENT_THRESHOLD)
+    return amount >= floor
+
+
 def needs_receipt_automatically(gift: Gift, *, jurisdiction: str, threshold: int) -> bool:
     """Whether posting this gift issues its receipt at once: in the jurisdiction's currency,
     at or above the organisation's threshold, and for US gifts always from $250

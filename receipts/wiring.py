@@ -21,6 +21,13 @@ from receipts.services import receipt_follow_replace, receipt_follow_void, recei
 log = logging.getLogger(__name__)
 
 
+def checkout_needs_address(amount: int, currency: str) -> bool:
+    """payments.services.ADDRESS_NEEDED: a receipt will print the donor's address."""
+    return rules.receipt_will_print_address(
+        amount=amount, currency=currency, organisation=Organisation.current()
+    )
+
+
 def receipt_posted_gift(sender, *, gift, by, **kwargs) -> None:
     org = Organisation.current()
     if not org.jurisdiction:

@@ -39,6 +39,13 @@ def normalise_email(email: str | None) -> str | None:
     return email or None
 
 
+class AddressSource(models.TextChoices):
+    STAFF = "staff", "Staff"
+    IMPORT = "import", "A gift import"
+    CHECKOUT = "checkout", "The donor, at an online checkout"
+    DONOR = "donor", "The donor, on their page"
+
+
 def validate_country(code: str) -> None:
     # CLDR's territories also hold regions ("150" Europe) and "ZZ" (Unknown Region).
     if code and (code not in Locale("en").territories or not code.isalpha() or code == "ZZ"):
@@ -82,6 +89,11 @@ class Donor(models.Model):
     country = models.CharField(
         max_length=2, blank=True, validators=[validate_country], help_text="ISO 3166 code."
     )
+    address_source = models.CharField(
+        "address from", max_length=12, blank=True, choices=AddressSource.choices,
+        help_text="Where the postal address came from (receipts print it).",
+    )  # fmt: skip
+    address_given_on = models.DateField("address given on", null=True, blank=True)
     preferred_language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )

@@ -184,6 +184,7 @@ def _create_session(world: StripeWorld, params: dict) -> dict:
         customer=params.get("customer", ""),
         success_url=params["success_url"],
         interval=(price.get("recurring") or {}).get("interval", ""),
+        billing_address_collection=params.get("billing_address_collection") or "auto",
     )
 
 

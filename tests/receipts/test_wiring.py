@@ -65,8 +65,12 @@ def test_an_online_gift_is_receipted_and_a_stripe_refund_replaces_its_receipt(
     _organisation()
     _give(client, campaign, preset="250")
     world = fake_stripe.world
-    deliver_all(world.pay_checkout(_session(fake_stripe), email="fan@example.net", name="A Fan"))
+    address = {"line1": "1 Music Row", "city": "Nashville", "state": "TN",
+               "postal_code": "37203", "country": "US"}  # fmt: skip  # asked: $250 is receipted
+    deliver_all(world.pay_checkout(_session(fake_stripe), email="fan@example.net", name="A Fan",
+                                   address=address))  # fmt: skip
     original = Receipt.objects.get()
+    assert "1 Music Row" in original.donor_address
     assert original.total_amount == 25_000 and original.donor_email == "fan@example.net"
     charge = next(o for o in world.objects.values() if o["object"] == "charge")
     deliver_all(world.refund(charge, amount=5_000))
