@@ -145,6 +145,22 @@ class BenefitAdmin(admin.ModelAdmin):
         if obj.delivered_on and not obj.delivered_by_id:
             obj.delivered_by = request.user
         super().save_model(request, obj, form, change)
+        _letters_follow(request, obj.agreement)
+
+    def delete_model(self, request, obj):
+        agreement = obj.agreement
+        super().delete_model(request, obj)
+        _letters_follow(request, agreement)
+
+
+def _letters_follow(request, agreement) -> None:
+    """The letters in force follow the agreement's benefits (sponsorships.letters)."""
+    from sponsorships.letters import letters_follow_benefits
+
+    if renewed := letters_follow_benefits(agreement=agreement):
+        said = counted(len(renewed), "acknowledgement letter", "acknowledgement letters")
+        messages.info(request, f"{said} voided and issued again, stating the new benefits: "
+                      + ", ".join(x.letter_number for x in renewed) + ".")  # fmt: skip
 
 
 class BenefitInline(admin.TabularInline):
@@ -219,6 +235,12 @@ class AgreementAdmin(admin.ModelAdmin):
     search_fields = ["title", "sponsor__name"]
     autocomplete_fields = ["sponsor"]
     inlines = [BenefitInline, InstalmentInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            _letters_follow(request, form.instance)
+
     actions = [_schedule_action(f) for f in Frequency]
 
     @admin.display(description="Amount", ordering="amount")

@@ -5,6 +5,8 @@ agreement this payment covers). Drawn and e-mailed to the billing contacts in a 
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -67,6 +69,12 @@ def letter_issue(*, payment: SponsorPayment, by=None) -> AcknowledgementLetter:
     if not lines:
         raise ValidationError("Nothing of this payment is applied to an agreement yet.")
     value = sum(line["share"] for line in lines)
+    # The agreements' own verdict, weighted by what was applied to each (not the share,
+    # rounded down, against the payment with its credit): for one agreement it is exactly
+    # what its page and its invoice say.
+    exact = sum(Fraction(line["applied"] * sum(b["fair_market_value"] for b in line["benefits"]),
+                         line["agreement_amount"]) for line in lines)  # fmt: skip
+    applied = sum(line["applied"] for line in lines)
     now = timezone.now()
     series, number = _next_number(now.year)
     letter = AcknowledgementLetter.objects.create(
@@ -74,7 +82,7 @@ def letter_issue(*, payment: SponsorPayment, by=None) -> AcknowledgementLetter:
         sponsor_name=payment.sponsor.name, sponsor_address=payment.sponsor.billing_address,
         amount=payment.amount, currency=payment.currency, received_on=payment.received_on,
         lines=lines, benefits_value=value,
-        substantial=value * 100 > payment.amount * SUBSTANTIAL_BENEFIT_PERCENT,
+        substantial=exact * 100 > applied * SUBSTANTIAL_BENEFIT_PERCENT,
     )  # fmt: skip
     from sponsorships.tasks import deliver_letter
 
@@ -89,6 +97,24 @@ def letter_follow_payment(*, payment: SponsorPayment) -> AcknowledgementLetter:
     for letter in payment.letters.filter(status=AcknowledgementLetter.Status.ISSUED):
         letter_void(letter=letter, reason="More of the payment was applied: letter replaced")
     return letter_issue(payment=payment)
+
+
+@transaction.atomic
+def letters_follow_benefits(*, agreement) -> list[AcknowledgementLetter]:
+    """After an agreement's benefits changed (a value, one added or removed): each letter in
+    force that states other benefits than the agreement now has is voided and issued again,
+    so that letter, invoice and agreement page say the same. Returns the new letters."""
+    issued = AcknowledgementLetter.objects.filter(
+        status=AcknowledgementLetter.Status.ISSUED,
+        payment__applications__instalment__agreement=agreement,
+    ).select_related("payment").distinct()  # fmt: skip
+    renewed = []
+    for letter in issued:
+        if letter.lines == _lines(letter.payment):
+            continue  # it still says what the agreements say
+        letter_void(letter=letter, reason="The benefits' value changed: letter replaced")
+        renewed.append(letter_issue(payment=letter.payment))
+    return renewed
 
 
 @transaction.atomic

@@ -3,13 +3,13 @@ and URL fetcher: nothing read outside the project). One document per request."""
 
 from __future__ import annotations
 
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from receipts.models import Organisation
 from receipts.rendering import html_to_pdf
 from sponsorships.models import Instalment
+from sponsorships.selectors import benefit_share
 
 
 def invoice_number(instalment: Instalment) -> str:
@@ -23,6 +23,6 @@ def instalment_invoice_pdf(instalment: Instalment) -> bytes:
         "number": invoice_number(instalment), "instalment": instalment, "agreement": agreement,
         "sponsor": agreement.sponsor, "org": Organisation.current(),
         "count": agreement.instalments.count(), "today": timezone.localdate(),
-        "benefits_value": agreement.benefits.aggregate(v=Sum("fair_market_value"))["v"] or 0,
+        "benefit_share": benefit_share(agreement),
     }  # fmt: skip
     return html_to_pdf(render_to_string("sponsorships/pdf/invoice.html", context))

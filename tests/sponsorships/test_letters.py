@@ -3,6 +3,7 @@ value of the benefits received for it; over 2 % of the payment is said plainly."
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -95,3 +96,48 @@ def test_the_sponsor_downloads_its_letters_and_no_one_elses(
                                   user=stranger)  # fmt: skip
     client.force_login(stranger)
     assert client.get(reverse("sponsor_letter_pdf", args=[letter.pk])).status_code == 404
+
+
+def test_letter_invoice_and_agreement_page_agree_after_a_benefits_value_changes(
+    fundraising_client, django_capture_on_commit_callbacks
+):
+    """The prize-pool case: benefits valued after the letters were issued. The letters in
+    force are voided and issued again, and all three documents state the same value and
+    the same 2 % verdict."""
+    from sponsorships.rendering import instalment_invoice_pdf
+
+    sponsor = SponsorFactory(name="Soundwave Music Group", billing_email="ap@soundwave.example")
+    deal = agreement(sponsor=sponsor, title="Prize pool", amount=1_000_000, frequency="yearly")
+    stage = Benefit.objects.create(agreement=deal, description="Logo on the award stage",
+                                   fair_market_value=0)  # fmt: skip
+    payment = _pay(deal, 500_000, django_capture_on_commit_callbacks)
+    first = AcknowledgementLetter.objects.get(payment=payment)
+    assert first.benefits_value == 0 and not first.substantial
+
+    url = reverse("admin:sponsorships_agreement_change", args=[deal.pk])
+    page = fundraising_client.get(url).content.decode()
+    form = {name: value for name, value in re.findall(
+        r'name="([^"]+)"[^>]*value="([^"]*)"', page)}  # fmt: skip
+    form |= {"sponsor": sponsor.pk, "title": "Prize pool", "currency": "USD",
+             "amount_text": "10000.00", "status": "active", "starts_on": "2026-01-15",
+             "benefits-0-description": "Logo on the award stage",
+             "benefits-0-fair_market_value_text": "280.00"}  # fmt: skip
+    form = {k: v for k, v in form.items() if not k.startswith(("_", "csrf"))} | {"_save": "Save"}
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = fundraising_client.post(url, form, follow=True)
+    assert "voided and issued again" in answer.content.decode(), answer.content.decode()[:3000]
+    stage.refresh_from_db()
+    assert stage.fair_market_value == 28_000  # 2.8 % of the agreement
+
+    first.refresh_from_db()
+    now = AcknowledgementLetter.objects.get(payment=payment, status="issued")
+    assert first.status == "void" and "benefits' value changed" in first.void_reason
+    assert now.benefits_value == 14_000 and now.substantial  # half the agreement paid
+    letter = _text(now.pdf.open("rb").read())
+    invoice = _text(instalment_invoice_pdf(deal.instalments.order_by("number").first()))
+    agreement_page = " ".join(fundraising_client.get(
+        reverse("agreement_page", args=[deal.pk])).content.decode().split())  # fmt: skip
+    assert "Logo on the award stage ($280.00)" in letter and "more than 2 %" in letter
+    for text in (invoice, agreement_page):
+        assert "Worth $280.00 in all, 2.8 % of the agreement: more than 2 %, a substantial " \
+               "return benefit" in text, text[:2000]  # fmt: skip
