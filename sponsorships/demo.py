@@ -62,6 +62,16 @@ def seed_sponsorships(*, today: dt.date) -> str:
         status=Agreement.Status.ACTIVE, signed_on=dt.date(year - 1, 1, 5),
     )  # fmt: skip
     agreement_schedule(agreement=pool, frequency="quarterly", by=fundraising)
+    # The benefits are agreed when the agreement is signed: the letters state them.
+    for description, value, on in [
+        ("Presenting partner on the awards night", 2_000_000, dt.date(year - 1, 11, 20)),
+        ("Logo on every nominee video", 500_000, dt.date(year, 3, 1)),
+        ("Ten VIP seats at the ceremony", 250_000, None),
+    ]:
+        Benefit.objects.create(agreement=pool, description=description, fair_market_value=value,
+                               due_on=on, delivered_on=on if on and on <= today else None,
+                               proof_url="https://example.org/hfma/recap" if on and on <= today
+                               else "")  # fmt: skip
     due = [i for i in pool.instalments.order_by("number") if i.due_on <= today]
     paid_through = max(len(due) - 2, 0)  # all but the last two due: one part paid, one overdue
     for instalment in due[:paid_through]:
@@ -72,15 +82,6 @@ def seed_sponsorships(*, today: dt.date) -> str:
         payment_record(sponsor=pool.sponsor, amount=3_000_000, currency="USD",
                        received_on=due[-2].due_on + dt.timedelta(days=20), method="wire",
                        reference=f"SW-{due[-2].due_on:%Y%m}-PART", by=finance)  # fmt: skip
-    for description, value, on in [
-        ("Presenting partner on the awards night", 2_000_000, dt.date(year - 1, 11, 20)),
-        ("Logo on every nominee video", 500_000, dt.date(year, 3, 1)),
-        ("Ten VIP seats at the ceremony", 250_000, None),
-    ]:
-        Benefit.objects.create(agreement=pool, description=description, fair_market_value=value,
-                               due_on=on, delivered_on=on if on and on <= today else None,
-                               proof_url="https://example.org/hfma/recap" if on and on <= today
-                               else "")  # fmt: skip
     disbursement_record(fund=prize, amount=2_500_000, currency="USD",
                         paid_on=dt.date(year - 1, 12, 10), payee="Aria Stone (best song)",
                         purpose="Human Freedom Music Award", by=finance)  # fmt: skip

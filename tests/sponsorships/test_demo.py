@@ -19,7 +19,15 @@ def test_the_demo_sponsor_signs_in_with_a_code_and_sees_its_agreement(client):
     assert set(Sponsor.objects.values_list("kind", flat=True)) == set(Sponsor.Kind.values)
     states = {i.state for i in Instalment.objects.select_related("agreement")}
     assert {"settled", "part paid", "overdue", "due"} <= states
-    assert Agreement.objects.get(title__contains="prize pool").instalments.count() == 12
+    pool = Agreement.objects.get(title__contains="prize pool")
+    assert pool.instalments.count() == 12
+    # Its letters state the agreement's benefits and its verdict (2.75 %: substantial).
+    from sponsorships.models import AcknowledgementLetter
+    from sponsorships.selectors import benefit_share
+
+    letters = AcknowledgementLetter.objects.filter(payment__sponsor=pool.sponsor, status="issued")
+    assert letters and benefit_share(pool)["flagged"]
+    assert all(x.benefits_value > 0 and x.substantial for x in letters)
 
     client.post(reverse("account_request_login_code"), {"email": SPONSOR_LOGIN})
     code = mail.outbox[-1].body.split("browser window.")[1].strip().splitlines()[0].strip()
