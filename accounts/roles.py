@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "impact.integration": ("add", "change", "view"),  # change = revoke, new token
         "impact.report": ("add", "change", "view", "publish"),
         "impact.narrativesection": ("add", "change", "delete", "view"),
+        "receipts.thankyoutext": ("add", "change", "delete", "view"),
     },
     READ_ONLY: {},
 }

@@ -83,6 +83,9 @@ def donation_create(
 # a function, registered by the apps that issue documents (receipts.wiring: a Canadian
 # receipt always prints it, and any receipt the gift would get when posted).
 ADDRESS_NEEDED: list = []
+# What the thanks page promises about a receipt for a gift of (amount, currency): each entry
+# returns a sentence for the donor (receipts.wiring registers the receipts' own).
+RECEIPT_PROMISES: list = []
 
 
 def donation_checkout(*, donation: Donation, success_url: str, cancel_url: str) -> str:

@@ -20,6 +20,7 @@ from payments.forms import DonationForm
 from payments.inbox import BadDelivery, event_store, verify_delivery
 from payments.models import Donation
 from payments.services import (
+    RECEIPT_PROMISES,
     PaymentProviderError,
     customer_portal_url,
     donation_checkout,
@@ -93,7 +94,12 @@ def give_thanks(request, campaign: str):
         if session_id
         else None
     )
-    return render(request, "payments/thanks.html", {"campaign": campaign, "donation": donation})
+    promise = " ".join(
+        said for promise in RECEIPT_PROMISES
+        if donation and (said := promise(donation.amount, donation.currency))
+    )  # fmt: skip
+    context = {"campaign": campaign, "donation": donation, "receipt_promise": promise}
+    return render(request, "payments/thanks.html", context)
 
 
 @csrf_exempt

@@ -12,7 +12,14 @@ from backoffice.admin import MoneyAdminMixin, ReadOnlyAdmin
 from backoffice.forms import MinorUnitsFormMixin, MoneyAmountField
 from backoffice.text import counted
 from receipts import rules
-from receipts.models import Organisation, Receipt, ReceiptLine, ReceiptSeries
+from receipts.models import (
+    Organisation,
+    Receipt,
+    ReceiptLine,
+    ReceiptSeries,
+    ThankYou,
+    ThankYouText,
+)
 from receipts.selectors import gift_receipts
 from receipts.services import receipt_replace, receipts_queue_delivery
 
@@ -166,3 +173,42 @@ def gift_receipt_note(gift) -> str:
 def _link(receipt: Receipt) -> str:
     url = reverse("admin:receipts_receipt_change", args=[receipt.pk])
     return format_html('<a href="{}">receipt {}</a>', url, receipt.receipt_number)
+
+
+@admin.register(ThankYouText)
+class ThankYouTextAdmin(admin.ModelAdmin):
+    """Fundraising's words for the thank-you every gift gets, with a preview on the latest
+    gift they would go to."""
+
+    list_display = ["__str__", "subject"]
+    list_filter = ["language", "campaign"]
+    readonly_fields = ["preview"]
+    autocomplete_fields = ["campaign"]
+
+    @admin.display(description="Preview (the latest gift it would thank)")
+    def preview(self, text):
+        from donors.models import Gift
+        from receipts.thanks import PLACEHOLDERS, preview
+
+        if not text or not text.pk:
+            return "Save to see the preview. Placeholders: " + ", ".join(
+                "{" + p + "}" for p in PLACEHOLDERS)  # fmt: skip
+        gifts = Gift.objects.filter(
+            status=Gift.Status.POSTED, donor__preferred_language=text.language
+        )
+        if text.campaign_id:
+            gifts = gifts.filter(campaign_id=text.campaign_id)
+        gift = gifts.select_related("donor", "campaign").order_by("-received_on", "-pk").first()
+        if gift is None:
+            return "No posted gift to preview it on yet."
+        subject, body = preview(text.subject, text.body, gift)
+        return format_html("<p><strong>{}</strong></p><pre style='white-space:pre-wrap'>{}</pre>",
+                           subject, body)  # fmt: skip
+
+
+@admin.register(ThankYou)
+class ThankYouAdmin(ReadOnlyAdmin):
+    list_display = ["gift", "to", "status", "created_at", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["=to", "=gift__id"]
+    list_select_related = ["gift"]

@@ -398,3 +398,59 @@ class StatementRunReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt_id} by {self.run}"
+
+
+def validate_thanks_placeholders(text: str) -> None:
+    from receipts.thanks import PLACEHOLDERS, unknown_placeholders
+
+    if unknown := unknown_placeholders(text):
+        raise ValidationError(
+            f"Unknown placeholder(s): {', '.join('{' + u + '}' for u in unknown)}. "
+            f"Use only {', '.join('{' + p + '}' for p in PLACEHOLDERS)}."
+        )
+
+
+class ThankYouText(models.Model):
+    """What the thank-you for a gift says, written by fundraising: one per language, and,
+    when a campaign wants its own words, per campaign. Placeholders only, never template
+    code: {first_name}, {amount}, {campaign}, {organisation}, {donor_page}, {receipt}."""
+
+    campaign = models.ForeignKey(
+        "donors.Campaign", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="thank_you_texts", help_text="Empty: for every gift without its own text.",
+    )  # fmt: skip
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    subject = models.CharField(max_length=200, validators=[validate_thanks_placeholders])
+    body = models.TextField(validators=[validate_thanks_placeholders])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "language"], name="thanks_per_campaign"),
+            models.UniqueConstraint(fields=["language"], condition=models.Q(campaign=None),
+                                    name="one_general_thanks_per_language"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.campaign or 'Every gift'} ({self.get_language_display()})"
+
+
+class ThankYou(models.Model):
+    """The thank-you a gift got: written once when it posted, as it was sent."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (sent again later)"
+        NO_EMAIL = "no_email", "No e-mail address: thank by post or phone"
+
+    gift = models.OneToOneField("donors.Gift", on_delete=models.PROTECT, related_name="thank_you")
+    to = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Thank-you for gift #{self.gift_id} ({self.get_status_display().lower()})"

@@ -117,6 +117,33 @@ def receipted_in(gift: Gift, *, jurisdiction: str) -> bool:
     return gift.currency == RECEIPT_CURRENCY.get(jurisdiction)
 
 
+JURISDICTION_NAMES = {"US": "the United States", "CA": "Canada"}
+
+
+def why_no_receipt_now(*, amount: int, currency: str, organisation) -> str:
+    """Why a gift of `amount` gets no receipt when it is posted, in one sentence for the
+    donor (empty: it gets one). Said on the thanks page and in the thank-you e-mail."""
+    jurisdiction = organisation.jurisdiction
+    if not jurisdiction:
+        return "We do not issue tax receipts."
+    receipt_currency = RECEIPT_CURRENCY.get(jurisdiction)
+    if currency != receipt_currency:
+        from babel.numbers import get_currency_name
+
+        name = get_currency_name(currency, count=2, locale="en")
+        return (f"Gifts in {name} are not tax-receipted in {JURISDICTION_NAMES[jurisdiction]}, "
+                "so no receipt comes for this one.")  # fmt: skip
+    floor = organisation.auto_receipt_threshold
+    if jurisdiction == "US":
+        floor = min(floor, US_ACKNOWLEDGEMENT_THRESHOLD)
+    if amount < floor:
+        from backoffice.money import format_money
+
+        return (f"Gifts under {format_money(floor, currency)} are acknowledged together in "
+                "your year-end statement, not one by one.")  # fmt: skip
+    return ""
+
+
 def receipt_will_print_address(*, amount: int, currency: str, organisation) -> bool:
     """Whether a gift of `amount` will get a receipt that prints the donor's postal address:
     every Canadian one (a receipt when posted, or the year-end statement), and any receipt

@@ -39,3 +39,11 @@ def sweep_receipt_deliveries(stale_minutes: int = int(SWEEP_EVERY.total_seconds(
     _, undelivered = receipts_sweep(stale_minutes=stale_minutes)
     if undelivered:
         receipts_sweep_schedule()
+
+
+@task()
+def deliver_thank_you(thank_you_id: int) -> None:
+    """E-mail one thank-you; running it twice sends it once."""
+    from receipts.thanks import thank_you_send
+
+    thank_you_send(thank_you_id=thank_you_id)

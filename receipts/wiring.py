@@ -28,6 +28,13 @@ def checkout_needs_address(amount: int, currency: str) -> bool:
     )
 
 
+def receipt_promise(amount: int, currency: str) -> str:
+    """payments.services.RECEIPT_PROMISES: what the thanks page says about a receipt."""
+    why = rules.why_no_receipt_now(amount=amount, currency=currency,
+                                   organisation=Organisation.current())  # fmt: skip
+    return why or "Your tax receipt follows by e-mail."
+
+
 def receipt_posted_gift(sender, *, gift, by, **kwargs) -> None:
     org = Organisation.current()
     if not org.jurisdiction:
@@ -43,6 +50,16 @@ def receipt_posted_gift(sender, *, gift, by, **kwargs) -> None:
     except ValidationError as exc:
         # The gift stays posted and is listed, with the reason, on /receipts/waiting/.
         log.warning("Gift #%s was not receipted: %s", gift.pk, "; ".join(exc.messages))
+
+
+def thank_posted_gift(sender, *, gift, by, **kwargs) -> None:
+    """Every posted gift is thanked (after receipt_posted_gift: the thank-you says whether
+    a receipt comes). Imported gifts are history: they are not thanked again."""
+    if getattr(gift, "imported_by_id", None):
+        return
+    from receipts.thanks import thank_you_write
+
+    thank_you_write(gift=gift)
 
 
 def follow_returned_money(sender, *, gift, by, **kwargs) -> None:

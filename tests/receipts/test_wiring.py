@@ -207,4 +207,5 @@ def test_a_donor_with_an_internationalised_address_gets_the_receipt_by_e_mail(
         posted_gift(donor=donor, amount=5_000, on=timezone.localdate())
     receipt = Receipt.objects.get()
     assert (receipt.donor_email, receipt.delivery_status) == ("josé@exämple.com", "sent")
-    assert [m.to for m in mail.outbox] == [["josé@exämple.com"]]
+    receipts = [m for m in mail.outbox if "receipt" in m.subject.lower()]
+    assert [m.to for m in receipts] == [["josé@exämple.com"]]
