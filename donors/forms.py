@@ -20,14 +20,29 @@ class GiftImportForm(forms.Form):
 
 
 class MyAddressForm(forms.ModelForm):
-    """What a donor may change about themselves: where receipts go, and in which language."""
+    """What a donor may change about themselves: where receipts go, in which language, and
+    whether we may e-mail them news (their consent, recorded with when and how)."""
 
     class Meta:
         from donors.models import Donor
 
         model = Donor
         fields = ["address_line1", "address_line2", "city", "region", "postcode", "country",
-                  "preferred_language", "receipts_by_email"]  # fmt: skip
+                  "preferred_language", "receipts_by_email", "email_consent"]  # fmt: skip
+        labels = {"email_consent": "You may e-mail me news of your work (not only receipts)"}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("email_consent") and not self.instance.consent_method:
+            # Consent needs its when and how (a record rule): this form is the how. The
+            # service records both for good (donors.services.donor_update_contact).
+            from django.utils import timezone
+
+            from donors.models import Donor
+
+            self.instance.consent_method = Donor.ConsentMethod.WEB_FORM
+            self.instance.consent_given_at = timezone.now()
+        return data
 
 
 class DonorLoginCodeForm(RequestLoginCodeForm):

@@ -340,8 +340,9 @@ def duplicate_dismiss(*, duplicate: PossibleDuplicate, by) -> PossibleDuplicate:
     return duplicate
 
 
-DONOR_EDITABLE_FIELDS = ("address_line1", "address_line2", "city", "region", "postcode",
-                         "country", "preferred_language", "receipts_by_email")  # fmt: skip
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postcode", "country")
+DONOR_EDITABLE_FIELDS = (*ADDRESS_FIELDS, "preferred_language", "receipts_by_email",
+                         "email_consent")  # fmt: skip
 
 
 @transaction.atomic
@@ -351,6 +352,15 @@ def donor_update_contact(*, donor: Donor, by, **changes) -> Donor:
     unknown = set(changes) - set(DONOR_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    if any(getattr(donor, f) != changes[f] for f in ADDRESS_FIELDS if f in changes):
+        # Theirs now: a card's billing address at a later checkout does not replace it.
+        donor.address_source, donor.address_given_on = AddressSource.DONOR, timezone.localdate()
+    if "email_consent" in changes and changes["email_consent"] != donor.email_consent:
+        # Given or withdrawn by the donor on their own page: when and how is the record.
+        donor.consent_given_at = timezone.now() if changes["email_consent"] else None
+        donor.consent_method = Donor.ConsentMethod.WEB_FORM if changes["email_consent"] else ""
+        donor.consent_note = "On their donor page" if changes["email_consent"] else (
+            f"Withdrawn on their donor page on {timezone.localdate():%Y-%m-%d}")  # fmt: skip
     for field, value in changes.items():
         setattr(donor, field, value)
     changed_by(donor, by).save()

@@ -123,6 +123,24 @@ def test_a_donor_updates_their_address_for_future_receipts_only(client):
     before.refresh_from_db()
     assert "12 King St" in before.donor_address and "99 Queen St E" in after.donor_address
     assert after.language == "fr"
+    assert maya.address_source == "donor" and maya.address_given_on  # theirs, not a card's
+
+
+def test_a_donor_gives_and_withdraws_their_consent_to_news_on_their_page(client):
+    dana = DonorFactory(user=UserFactory(), email_consent=False)
+    client.force_login(dana.user)
+    form = {"address_line1": dana.address_line1, "address_line2": "", "city": dana.city,
+            "region": "", "postcode": dana.postcode, "country": dana.country,
+            "preferred_language": "en", "receipts_by_email": "on"}  # fmt: skip
+    page = client.get(reverse("my_address")).content.decode()
+    assert "You may e-mail me news of your work" in page
+    client.post(reverse("my_address"), {**form, "email_consent": "on"})
+    dana.refresh_from_db()
+    assert dana.email_consent and dana.consent_method == "web_form" and dana.consent_given_at
+    client.post(reverse("my_address"), form)  # unticked: withdrawn
+    dana.refresh_from_db()
+    assert not dana.email_consent and "Withdrawn on their donor page" in dana.consent_note
+    assert dana.history.count() >= 3  # each change kept, with who made it
 
 
 def test_a_donor_who_opts_out_of_email_gets_receipts_to_post_not_emails(
