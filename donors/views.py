@@ -81,6 +81,9 @@ def my_gifts(request):
             # Plans paid online (a processor reference) can be changed by the donor there.
             "online_plans": donor.recurring_plans.exclude(external_reference=""),
             "portal_token": uuid.uuid4().hex,
+            "receipt_years": sorted(
+                set(donor.receipts.values_list("tax_year", flat=True)), reverse=True
+            ),  # fmt: skip
         },
     )
 

@@ -62,6 +62,28 @@ def my_receipt_pdf(request, pk: int):
     return _pdf_download(get_object_or_404(donor_receipts(donor_id=donor.pk), pk=pk))
 
 
+def my_receipts_zip(request, year: int):
+    """All of a donor's receipts for one tax year, as one ZIP (for their tax return): the
+    ones in force as issued, void ones stamped void. Anyone else signed in gets 404."""
+    import io
+    import zipfile
+
+    donor = getattr(request.user, "donor", None)
+    if donor is None:
+        raise Http404("No donor record belongs to this sign-in.")
+    receipts = [r for r in donor_receipts(donor_id=donor.pk).filter(tax_year=year) if r.pdf]
+    if not receipts:
+        raise Http404(f"No receipt for {year} is ready.")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed
+        for receipt in receipts:
+            void = "-void" if receipt.status == Receipt.Status.VOID else ""
+            archive.writestr(f"{receipt.receipt_number}{void}.pdf", receipt_copy_pdf(receipt))
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="receipts-{year}.zip"'
+    return response
+
+
 @permission_required("receipts.view_receipt", raise_exception=True)
 def receipt_pdf(request, pk: int):
     """Staff download any receipt (to post it, to answer a donor): as issued, or stamped

@@ -178,3 +178,22 @@ def test_a_bad_country_is_named_on_the_form_and_nothing_changes(client):
 def test_the_address_page_is_404_for_someone_who_is_not_a_donor(client):
     client.force_login(UserFactory())
     assert client.get(reverse("my_address")).status_code == 404
+
+
+def test_a_donor_downloads_a_years_receipts_as_one_zip_and_nobody_elses(client):
+    import zipfile
+
+    maya = DonorFactory(user=UserFactory(), first_name="Maya", last_name="Okafor")
+    first, second = _receipt(donor=maya), _receipt(donor=maya, amount=10_000)
+    other = _receipt()  # someone else's, the same year
+    client.force_login(maya.user)
+    page = client.get(reverse("my_gifts")).content.decode()
+    assert reverse("my_receipts_zip", args=[2026]) in page
+    answer = client.get(reverse("my_receipts_zip", args=[2026]))
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(answer.content)).namelist()
+    assert sorted(names) == sorted(f"{r.receipt_number}.pdf" for r in (first, second))
+    assert f"{other.receipt_number}.pdf" not in names
+    assert client.get(reverse("my_receipts_zip", args=[2019])).status_code == 404
+    client.force_login(UserFactory())  # signed in, not a donor
+    assert client.get(reverse("my_receipts_zip", args=[2026])).status_code == 404
