@@ -57,27 +57,33 @@ def receipt_sentence(gift, *, organisation) -> str:
 
 def thanks_values(gift, *, organisation) -> dict[str, str]:
     donor = gift.donor
+    name = organisation.display_name or organisation.legal_name or current_brand().name
     return {
         "first_name": donor.first_name or donor.display_name or "friend",
         "amount": format_money(gift.amount, gift.currency),
         "campaign": gift.campaign.name if gift.campaign_id else "our work",
-        "organisation": current_brand().name,
+        "organisation": name,
         "donor_page": settings.SITE_URL.rstrip("/") + reverse("my_gifts"),
         "receipt": receipt_sentence(gift, organisation=organisation),
     }
 
 
 def text_for(gift):
-    """The campaign's own text in the donor's language, else the general one, else ours."""
+    """The campaign's own text in the donor's language, else the general one, else ours:
+    the candidates in one query, chosen here."""
     from receipts.models import ThankYouText
 
     language = gift.donor.preferred_language or "en"
-    texts = ThankYouText.objects.filter(language__in=[language, "en"])
-    for campaign_id in ([gift.campaign_id] if gift.campaign_id else []) + [None]:
-        for lang in (language, "en"):
-            found = texts.filter(campaign_id=campaign_id, language=lang).first()
-            if found:
-                return found.subject, found.body
+    found = {
+        (t.campaign_id, t.language): (t.subject, t.body)
+        for t in ThankYouText.objects.filter(
+            campaign_id__in=[c for c in (gift.campaign_id,) if c], language__in=[language, "en"]
+        ).union(ThankYouText.objects.filter(campaign=None, language__in=[language, "en"]))
+    }
+    for key in [(gift.campaign_id, language), (gift.campaign_id, "en"), (None, language),
+                (None, "en")]:  # fmt: skip
+        if key in found:
+            return found[key]
     return DEFAULT_SUBJECT, DEFAULT_BODY
 
 
