@@ -15,7 +15,7 @@ def django_on_fresh_sqlite(name: str) -> Path:
     os.environ.setdefault("MEDIA_ROOT", str(workdir / "media"))
     os.environ.setdefault("TASK_BACKEND", "immediate")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("EMAIL_URL", "memorymail://")  # thank-yous and receipts: kept, not printed
+    os.environ.setdefault("EMAIL_URL", "memorymail://")  # mail kept, not printed
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
     os.environ["DJANGO_SETTINGS_MODULE"] = "backoffice.settings"
     import django
