@@ -30,6 +30,10 @@ class MyAddressForm(forms.ModelForm):
         fields = ["address_line1", "address_line2", "city", "region", "postcode", "country",
                   "preferred_language", "receipts_by_email", "email_consent"]  # fmt: skip
         labels = {"email_consent": "You may e-mail me news of your work (not only receipts)"}
+        help_texts = {
+            "email_consent": "Untick to stop; receipts and thank-yous still come.",
+            "receipts_by_email": "Untick to get your receipts by post; they stay on this page.",
+        }
 
     def clean(self):
         data = super().clean()
