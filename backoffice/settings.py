@@ -149,8 +149,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 # --- django-allauth -----------------------------------------------------------------
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+ACCOUNT_ADAPTER = "backoffice.account_adapters.BrandedAccountAdapter"
+MFA_ADAPTER = "backoffice.account_adapters.BrandedMFAAdapter"
 # A donor on record who asks for a code gets a sign-in made on the spot (donors/forms.py).
 ACCOUNT_FORMS = {"request_login_code": "donors.forms.DonorLoginCodeForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from accounts.models import User
 from accounts.roles import FINANCE, FUNDRAISING, READ_ONLY
 from backoffice.exports import csv_writer
@@ -22,11 +23,6 @@ from backoffice.money import to_major
 from donors.importing import gifts_import
 from donors.models import Campaign, Donor, Fund, Gift, RecurringPlan
 from donors.services import batch_close, batch_open, gift_record
-
-DEMO_PASSWORD = "demo-password-2026"
-# A fixed TOTP secret for the demo staff accounts, so a new user can add it to an
-# authenticator app (or ask `manage.py demo_code`). Demo data only.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from accounts.mfa import totp_code_now
-from donors.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from donors.models import Donor, Fund
 
 pytestmark = pytest.mark.browser

@@ -2,8 +2,8 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import decrypt
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.demo import DEMO_TOTP_SECRET
 from accounts.mfa import totp_code_now
-from donors.demo import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
