@@ -16,7 +16,7 @@ from donors.importing import (
     gift_import_queue,
     gift_import_restart,
 )
-from donors.models import Donor, GiftImport
+from donors.models import Donor, Gift, GiftImport
 from donors.selectors import donor_gifts
 from donors.services import donor_update_contact
 from donors.tasks import check_gift_import, commit_gift_import
@@ -83,6 +83,15 @@ def my_gifts(request):
             "portal_token": uuid.uuid4().hex,
             "receipt_years": sorted(
                 set(donor.receipts.values_list("tax_year", flat=True)), reverse=True
+            ),
+            "gift_years": sorted(
+                {
+                    d.year
+                    for d in donor.gifts.exclude(status=Gift.Status.VOID).dates(
+                        "received_on", "year"
+                    )
+                },
+                reverse=True,
             ),  # fmt: skip
         },
     )

@@ -6,6 +6,7 @@ urlpatterns = [
     path("receipts/verify/<str:code>/", views.verify, name="receipt_verify"),
     path("me/receipts/<int:pk>.pdf", views.my_receipt_pdf, name="my_receipt_pdf"),
     path("me/receipts/<int:year>.zip", views.my_receipts_zip, name="my_receipts_zip"),
+    path("me/gifts/<int:year>.pdf", views.my_year_summary_pdf, name="my_year_summary_pdf"),
     path("receipts/<int:pk>.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("receipts/waiting/", views.waiting_for_receipt, name="waiting_for_receipt"),
     path("receipts/preview/", views.receipt_preview, name="receipt_preview"),

@@ -20,7 +20,14 @@ from backoffice.money import money_label
 from backoffice.paging import page_of
 from backoffice.params import choice, record_from
 from receipts import rules
-from receipts.models import Jurisdiction, Organisation, Receipt, StatementRun, StatementRunNote
+from receipts.models import (
+    Jurisdiction,
+    Organisation,
+    Receipt,
+    ReceiptLine,
+    StatementRun,
+    StatementRunNote,
+)
 from receipts.pdfa import concatenate
 from receipts.rendering import has_unvalued_property, receipt_copy_pdf, stated_amounts
 from receipts.selectors import (
@@ -60,6 +67,33 @@ def my_receipt_pdf(request, pk: int):
     if donor is None:
         raise Http404("No donor record belongs to this sign-in.")
     return _pdf_download(get_object_or_404(donor_receipts(donor_id=donor.pk), pk=pk))
+
+
+def my_year_summary_pdf(request, year: int):
+    """A donor's gifts of one year with the receipt covering each, as a PDF on demand (a
+    summary for their records, not a receipt). Anyone else signed in gets 404."""
+    from django.template.loader import render_to_string
+
+    from donors.selectors import donor_gifts
+    from receipts.rendering import html_to_pdf
+
+    donor = getattr(request.user, "donor", None)
+    if donor is None:
+        raise Http404("No donor record belongs to this sign-in.")
+    gifts = list(donor_gifts(donor_id=donor.pk).filter(received_on__year=year)
+                 .order_by("received_on", "pk"))  # fmt: skip
+    covering = ReceiptLine.objects.filter(gift__in=gifts, in_force=True)
+    numbers = {line.gift_id: line.receipt.receipt_number
+               for line in covering.select_related("receipt__series")}  # fmt: skip
+    totals: dict[str, int] = {}
+    for gift in gifts:
+        gift.receipt_number = numbers.get(gift.pk, "")
+        totals[gift.currency] = totals.get(gift.currency, 0) + gift.amount
+    html = render_to_string("receipts/pdf/year_summary.html", {
+        "donor": donor, "year": year, "gifts": gifts, "totals": sorted(totals.items()),
+        "org": Organisation.current(), "today": timezone.localdate(),
+    })  # fmt: skip
+    return _pdf_attachment(html_to_pdf(html), f"gifts-{year}.pdf")
 
 
 def my_receipts_zip(request, year: int):

@@ -197,3 +197,25 @@ def test_a_donor_downloads_a_years_receipts_as_one_zip_and_nobody_elses(client):
     assert client.get(reverse("my_receipts_zip", args=[2019])).status_code == 404
     client.force_login(UserFactory())  # signed in, not a donor
     assert client.get(reverse("my_receipts_zip", args=[2026])).status_code == 404
+
+
+def test_a_donor_gets_a_years_gifts_as_one_pdf_with_their_receipts_and_nobody_elses(client):
+    maya = DonorFactory(user=UserFactory(), first_name="Maya", last_name="Okafor")
+    receipt = _receipt(donor=maya)  # a 2026 gift of $400.00 CAD, receipted
+    posted_gift(donor=maya, amount=2_500, currency="EUR", on=dt.date(2026, 5, 5))
+    posted_gift(donor=maya, amount=9_900, currency="CAD", on=dt.date(2025, 5, 5))  # not 2026
+    posted_gift(amount=7_700, currency="CAD", on=dt.date(2026, 6, 6))  # someone else's
+    client.force_login(maya.user)
+    page = client.get(reverse("my_gifts")).content.decode()
+    assert reverse("my_year_summary_pdf", args=[2026]) in page
+    answer = client.get(reverse("my_year_summary_pdf", args=[2026]))
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(answer.content)).pages
+    )
+    assert "Your gifts in 2026" in text and receipt.receipt_number in text
+    assert "In all, in CAD: CA$400.00" in text and "In all, in EUR: €25.00" in text
+    assert "$99.00" not in text and "$77.00" not in text  # another year; another donor
+    assert "not a tax receipt" in text
+    client.force_login(UserFactory())
+    assert client.get(reverse("my_year_summary_pdf", args=[2026])).status_code == 404
