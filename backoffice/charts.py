@@ -99,15 +99,32 @@ def _svg_open(width: int, height: int, caption: str) -> list[str]:
     ]
 
 
-def _y_axis(ticks: list, y, *, left: float, right: float, tick_label) -> list[str]:
-    """A gridline and a label at each tick; the zero line darker."""
-    return [
-        f'<line x1="{left}" y1="{y(t)}" x2="{right}" y2="{y(t)}" '
-        f'stroke="{"#999" if t == 0 else "#e3e8eb"}" stroke-width="1"/>'
-        f'<text x="{left - 6}" y="{y(t) + 3.5}" font-size="10" fill="#555" '
-        f'text-anchor="end">{escape(tick_label(t))}</text>'
-        for t in ticks
-    ]
+class _Scale:
+    """The y-axis of a chart: round ticks covering the values (and zero), room on the left
+    for their labels, and where a value falls in the picture."""
+
+    def __init__(self, values, *, width: int, height: int, top: int, right: int, tick_label,
+                 bottom: int = 22):  # fmt: skip
+        known = [v for v in values if v is not None]
+        self.ticks = nice_ticks(min([0, *known]), max([0, *known]) or 1)
+        self.tick_label, self.top, self.width, self.right = tick_label, top, width, right
+        self.left = max(len(tick_label(t)) for t in self.ticks) * _CHAR_W + 10
+        self.plot_w, self.plot_h = width - self.left - right, height - bottom - top
+        self.low, self.span = self.ticks[0], float(self.ticks[-1] - self.ticks[0]) or 1.0
+
+    def y(self, value) -> float:
+        return round(self.top + self.plot_h - float(value - self.low) * self.plot_h / self.span, 1)
+
+    def axis(self) -> list[str]:
+        """A gridline and a label at each tick; the zero line darker."""
+        y, right = self.y, self.width - self.right
+        return [
+            f'<line x1="{self.left}" y1="{y(t)}" x2="{right}" y2="{y(t)}" '
+            f'stroke="{"#999" if t == 0 else "#e3e8eb"}" stroke-width="1"/>'
+            f'<text x="{self.left - 6}" y="{y(t) + 3.5}" font-size="10" fill="#555" '
+            f'text-anchor="end">{escape(self.tick_label(t))}</text>'
+            for t in self.ticks
+        ]
 
 
 def figures_table(caption: str, rows: list[tuple[str, ...]], heads: tuple[str, ...]) -> str:
@@ -130,20 +147,11 @@ def bar_chart_svg(
 ) -> SafeString:  # fmt: skip
     """Bars over time with a labelled y-axis and gridlines, x labels that never overlap,
     each bar's exact figure on hover, and (with `table`) the figures in a table beneath."""
-    known = [b.value for b in bars if b.value is not None]
-    ticks = nice_ticks(min([0, *known]), max([0, *known]) or 1)
-    low, high = ticks[0], ticks[-1]
-    axis_w = max(len(tick_label(t)) for t in ticks) * _CHAR_W + 10
-    left, right, bottom, top = axis_w, 10, 22, 10
-    plot_w, plot_h = width - left - right, height - bottom - top
-    span = float(high - low) or 1.0
-
-    def y(value) -> float:
-        return round(top + plot_h - float(value - low) * plot_h / span, 1)
-
+    scale = _Scale([b.value for b in bars], width=width, height=height, top=10, right=10,
+                   tick_label=tick_label)  # fmt: skip
+    left, top, plot_w, plot_h, y = scale.left, scale.top, scale.plot_w, scale.plot_h, scale.y
     step = plot_w / max(len(bars), 1)
-    parts = _svg_open(width, height, caption)
-    parts += _y_axis(ticks, y, left=left, right=width - right, tick_label=tick_label)
+    parts = _svg_open(width, height, caption) + scale.axis()
     centres = []
     for i, bar in enumerate(bars):
         x = left + i * step + step * 0.1
@@ -211,20 +219,11 @@ def line_chart_svg(
 ) -> SafeString:  # fmt: skip
     """Lines over time (balances: they may be negative) with a labelled y-axis, a legend
     naming each, each point's exact figure on hover, and the figures in a table beneath."""
-    known = [v for s in series for v in s.values if v is not None]
-    ticks = nice_ticks(min([0, *known]), max([0, *known]) or 1)
-    low, high = ticks[0], ticks[-1]
-    axis_w = max(len(tick_label(t)) for t in ticks) * _CHAR_W + 10
-    left, right, bottom, top = axis_w, 16, 22, 24
-    plot_w, plot_h = width - left - right, height - bottom - top
-    span = float(high - low) or 1.0
-    step = plot_w / max(len(labels) - 1, 1)
-
-    def y(value) -> float:
-        return round(top + plot_h - float(value - low) * plot_h / span, 1)
-
-    parts = _svg_open(width, height, caption)
-    parts += _y_axis(ticks, y, left=left, right=width - right, tick_label=tick_label)
+    scale = _Scale([v for s in series for v in s.values], width=width, height=height, top=24,
+                   right=16, tick_label=tick_label)  # fmt: skip
+    left, y = scale.left, scale.y
+    step = scale.plot_w / max(len(labels) - 1, 1)
+    parts = _svg_open(width, height, caption) + scale.axis()
     xs = [round(left + i * step, 1) for i in range(len(labels))]
     for n, s in enumerate(series):
         dash = ' stroke-dasharray="6 4"' if s.dashed else ""
