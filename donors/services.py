@@ -409,11 +409,15 @@ def donor_address_from_checkout(*, donor: Donor, address: dict | None) -> bool:
         return False
     if donor.address_line1 and donor.address_source not in ("", AddressSource.CHECKOUT):
         return False
-    donor.address_line1, donor.address_line2 = line1[:200], (address.get("line2") or "")[:200]
-    donor.city = (address.get("city") or "")[:100]
-    donor.region = (address.get("state") or "")[:100]
-    donor.postcode = (address.get("postal_code") or "")[:20]
-    donor.country = country.upper()
+    typed = {
+        "address_line1": line1[:200], "address_line2": (address.get("line2") or "")[:200],
+        "city": (address.get("city") or "")[:100], "region": (address.get("state") or "")[:100],
+        "postcode": (address.get("postal_code") or "")[:20], "country": country.upper(),
+    }  # fmt: skip
+    if all(getattr(donor, field) == value for field, value in typed.items()):
+        return True  # already kept (a checkout's charge and session both carry it)
+    for field, value in typed.items():
+        setattr(donor, field, value)
     donor.address_source, donor.address_given_on = AddressSource.CHECKOUT, timezone.localdate()
     changed_by(donor, None).save()
     return True

@@ -15,6 +15,23 @@ def donor_receipts(*, donor_id: int):
     return Receipt.objects.filter(donor_id=donor_id).select_related("series", "replaces")
 
 
+def donor_year_gifts(*, donor_id: int, year: int) -> tuple[list, list[tuple[str, int]]]:
+    """A donor's gifts of one year, oldest first, each with `receipt_number` (of the receipt
+    in force that covers it, or ""), and their totals by currency."""
+    from donors.selectors import donor_gifts
+
+    gifts = list(donor_gifts(donor_id=donor_id).filter(received_on__year=year)
+                 .order_by("received_on", "pk"))  # fmt: skip
+    covering = ReceiptLine.objects.filter(gift__in=gifts, in_force=True)
+    numbers = {line.gift_id: line.receipt.receipt_number
+               for line in covering.select_related("receipt__series")}  # fmt: skip
+    totals: dict[str, int] = {}
+    for gift in gifts:
+        gift.receipt_number = numbers.get(gift.pk, "")
+        totals[gift.currency] = totals.get(gift.currency, 0) + gift.amount
+    return gifts, sorted(totals.items())
+
+
 def gifts_waiting_for_receipt(
     *, org: Organisation, search: str = "", year: int | None = None, method: str = ""
 ):

@@ -24,7 +24,6 @@ from receipts.models import (
     Jurisdiction,
     Organisation,
     Receipt,
-    ReceiptLine,
     StatementRun,
     StatementRunNote,
 )
@@ -32,6 +31,7 @@ from receipts.pdfa import concatenate
 from receipts.rendering import has_unvalued_property, receipt_copy_pdf, stated_amounts
 from receipts.selectors import (
     donor_receipts,
+    donor_year_gifts,
     gifts_ready_for_receipt,
     gifts_waiting_for_receipt,
     statement_run_deliveries,
@@ -61,11 +61,17 @@ def verify(request, code: str):
     })  # fmt: skip
 
 
-def my_receipt_pdf(request, pk: int):
-    """A donor's own receipt as PDF; anyone else's is 404."""
+def _own_donor(request):
+    """The donor record of this sign-in; anyone else signed in gets 404 on donors' pages."""
     donor = getattr(request.user, "donor", None)
     if donor is None:
         raise Http404("No donor record belongs to this sign-in.")
+    return donor
+
+
+def my_receipt_pdf(request, pk: int):
+    """A donor's own receipt as PDF; anyone else's is 404."""
+    donor = _own_donor(request)
     return _pdf_download(get_object_or_404(donor_receipts(donor_id=donor.pk), pk=pk))
 
 
@@ -74,23 +80,12 @@ def my_year_summary_pdf(request, year: int):
     summary for their records, not a receipt). Anyone else signed in gets 404."""
     from django.template.loader import render_to_string
 
-    from donors.selectors import donor_gifts
     from receipts.rendering import html_to_pdf
 
-    donor = getattr(request.user, "donor", None)
-    if donor is None:
-        raise Http404("No donor record belongs to this sign-in.")
-    gifts = list(donor_gifts(donor_id=donor.pk).filter(received_on__year=year)
-                 .order_by("received_on", "pk"))  # fmt: skip
-    covering = ReceiptLine.objects.filter(gift__in=gifts, in_force=True)
-    numbers = {line.gift_id: line.receipt.receipt_number
-               for line in covering.select_related("receipt__series")}  # fmt: skip
-    totals: dict[str, int] = {}
-    for gift in gifts:
-        gift.receipt_number = numbers.get(gift.pk, "")
-        totals[gift.currency] = totals.get(gift.currency, 0) + gift.amount
+    donor = _own_donor(request)
+    gifts, totals = donor_year_gifts(donor_id=donor.pk, year=year)
     html = render_to_string("receipts/pdf/year_summary.html", {
-        "donor": donor, "year": year, "gifts": gifts, "totals": sorted(totals.items()),
+        "donor": donor, "year": year, "gifts": gifts, "totals": totals,
         "org": Organisation.current(), "today": timezone.localdate(),
     })  # fmt: skip
     return _pdf_attachment(html_to_pdf(html), f"gifts-{year}.pdf")
@@ -102,9 +97,7 @@ def my_receipts_zip(request, year: int):
     import io
     import zipfile
 
-    donor = getattr(request.user, "donor", None)
-    if donor is None:
-        raise Http404("No donor record belongs to this sign-in.")
+    donor = _own_donor(request)
     receipts = [r for r in donor_receipts(donor_id=donor.pk).filter(tax_year=year) if r.pdf]
     if not receipts:
         raise Http404(f"No receipt for {year} is ready.")
